@@ -1,10 +1,9 @@
 #version 450
-// fill.comp - y[i] = value for i < len.
-layout(local_size_x_id = 0) in;
+// fill.comp - y[i] = value.  y: len floats.
+#include "common/base.glsl"
 layout(std430, binding = 0) writeonly buffer Y { float y[]; };
 layout(push_constant) uniform P { uint len; float value; } p;
 void main()
 {
-    uint i = gl_GlobalInvocationID.x;
-    if (i < p.len) y[i] = p.value;
+    for (uint i = grid_first(); i < p.len; i += grid_stride()) y[i] = p.value;
 }

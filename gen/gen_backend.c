@@ -1,0 +1,468 @@
+/*
+ * gen_backend.c - backend-independent half of the engine: backend selection, buffers,
+ * arenas, and recording of op nodes with their shape checks. What a node means is in
+ * gen_ops.h; how it runs is the backend's business.
+ */
+#include "gen/gen_backend_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/vg_assert.h"
+#include "common/vg_error.h"
+
+int gen_backend_create(const gen_backend_config *cfg, gen_backend **out)
+{
+    *out = NULL;
+    switch (cfg->kind) {
+    case GEN_BACKEND_REF: return gen_ref_backend_create(cfg, out);
+    case GEN_BACKEND_AUTO:
+    case GEN_BACKEND_VULKAN: return gen_vk_backend_create(cfg, out);
+    default: return VG_ERR_INVALID;
+    }
+}
+
+void gen_backend_destroy(gen_backend **be)
+{
+    if (!be || !*be) return;
+    (*be)->vt->destroy(*be);
+    *be = NULL;
+}
+
+gen_backend_kind gen_backend_get_kind(const gen_backend *be)
+{
+    return be->kind;
+}
+
+const char *gen_backend_name(const gen_backend *be)
+{
+    return be->name;
+}
+
+void gen_backend_get_stats(const gen_backend *be, gen_backend_stats *st)
+{
+    *st = be->stats;
+}
+
+int gen_buf_create(gen_backend *be, size_t nfloats, gen_buf **out)
+{
+    *out = NULL;
+    if (nfloats == 0) nfloats = 1;
+    return be->vt->buf_create(be, nfloats, out);
+}
+
+void gen_buf_destroy(gen_buf **b)
+{
+    if (!b || !*b) return;
+    (*b)->be->vt->buf_destroy(*b);
+    *b = NULL;
+}
+
+size_t gen_buf_len(const gen_buf *b)
+{
+    return b->len;
+}
+
+static void check_in_buf(gen_tensor t)
+{
+    VG_ASSERT(t.buf);
+    VG_ASSERT(t.n > 0 && t.c > 0 && t.h > 0 && t.w > 0);
+    VG_ASSERT(t.off % GEN_TENSOR_ALIGN == 0);
+    VG_ASSERT(t.off + gen_tensor_len(t) <= t.buf->len);
+}
+
+int gen_tensor_upload(gen_backend *be, gen_tensor t, const float *src)
+{
+    check_in_buf(t);
+    return be->vt->upload(be, t, src);
+}
+
+int gen_tensor_download(gen_backend *be, gen_tensor t, float *dst)
+{
+    check_in_buf(t);
+    return be->vt->download(be, t, dst);
+}
+
+gen_tensor gen_arena_take(gen_arena *a, int n, int c, int h, int w)
+{
+    gen_tensor t = {a->buf, a->used, n, c, h, w};
+    size_t len = gen_tensor_len(t);
+    a->used += (len + GEN_TENSOR_ALIGN - 1) / GEN_TENSOR_ALIGN * GEN_TENSOR_ALIGN;
+    if (a->buf) VG_ASSERT(a->used <= a->buf->len);
+    return t;
+}
+
+/* --- programs ----------------------------------------------------------------------- */
+
+int gen_prog_create(gen_backend *be, gen_prog **out)
+{
+    gen_prog *p = calloc(1, sizeof(*p));
+    *out = p;
+    if (!p) return VG_ERR_NOMEM;
+    p->be = be;
+    return VG_OK;
+}
+
+void gen_prog_destroy(gen_prog **pp)
+{
+    if (!pp || !*pp) return;
+    gen_prog *p = *pp;
+    if (p->impl) p->be->vt->prog_release(p);
+    free(p->nodes);
+    free(p);
+    *pp = NULL;
+}
+
+int gen_prog_compile(gen_prog *p)
+{
+    VG_ASSERT(!p->compiled);
+    int ret = p->be->vt->prog_compile(p);
+    if (ret == VG_OK) p->compiled = 1;
+    return ret;
+}
+
+int gen_prog_submit(gen_prog *p)
+{
+    VG_ASSERT(p->compiled);
+    return p->be->vt->prog_submit(p);
+}
+
+int gen_prog_wait(gen_prog *p)
+{
+    VG_ASSERT(p->compiled);
+    return p->be->vt->prog_wait(p);
+}
+
+int gen_prog_run(gen_prog *p)
+{
+    int ret = gen_prog_submit(p);
+    if (ret < 0) return ret;
+    return gen_prog_wait(p);
+}
+
+int gen_prog_node_count(const gen_prog *p)
+{
+    return p->count;
+}
+
+/* Appends a node; tensors present (buf != NULL) must lie inside their buffers. */
+static gen_node *push(gen_prog *p, gen_op op, int nt, const gen_tensor *t)
+{
+    VG_ASSERT(!p->compiled);
+    VG_ASSERT(nt <= GEN_NODE_MAX_T);
+    if (p->count == p->cap) {
+        int cap = p->cap ? p->cap * 2 : 64;
+        gen_node *n = realloc(p->nodes, (size_t)cap * sizeof(*n));
+        VG_ASSERT(n); /* out of host memory while building a graph: nothing sane to do */
+        p->nodes = n;
+        p->cap = cap;
+    }
+    gen_node *nd = &p->nodes[p->count++];
+    memset(nd, 0, sizeof(*nd));
+    nd->op = op;
+    nd->nt = nt;
+    for (int i = 0; i < nt; i++) {
+        nd->t[i] = t[i];
+        if (t[i].buf) {
+            VG_ASSERT(t[i].buf->be == p->be);
+            check_in_buf(t[i]);
+        }
+    }
+    return nd;
+}
+
+static int same_shape(gen_tensor a, gen_tensor b)
+{
+    return a.n == b.n && a.c == b.c && a.h == b.h && a.w == b.w;
+}
+
+static void check_conv(const gen_conv2d_desc *d, gen_tensor out, gen_tensor in, gen_tensor w,
+                       gen_tensor b)
+{
+    VG_ASSERT(d->k >= 1 && d->k <= 9);
+    VG_ASSERT(d->stride == 1 || d->stride == 2);
+    VG_ASSERT(d->pad >= 0 && d->pad < d->k);
+    VG_ASSERT(d->pad_mode >= 0 && d->pad_mode < GEN_PAD_COUNT);
+    VG_ASSERT(gen_conv2d_oh(d) >= 1 && gen_conv2d_ow(d) >= 1);
+    if (in.buf) VG_ASSERT(in.n == d->n && in.c == d->ic && in.h == d->ih && in.w == d->iw);
+    if (out.buf)
+        VG_ASSERT(out.n == d->n && out.c == d->oc && out.h == gen_conv2d_oh(d) &&
+                  out.w == gen_conv2d_ow(d));
+    if (w.buf) VG_ASSERT(gen_tensor_len(w) == (size_t)d->oc * d->ic * d->k * d->k);
+    if (d->has_bias && b.buf) VG_ASSERT(gen_tensor_len(b) == (size_t)d->oc);
+}
+
+void gen_conv2d_forward(gen_prog *p, const gen_conv2d_desc *d, gen_tensor out, gen_tensor in,
+                        gen_tensor w, gen_tensor b)
+{
+    VG_ASSERT(out.buf && in.buf && w.buf && (!d->has_bias || b.buf));
+    check_conv(d, out, in, w, b);
+    gen_tensor t[] = {out, in, w, d->has_bias ? b : (gen_tensor){0}};
+    gen_node *nd = push(p, GEN_OP_CONV2D_FWD, 4, t);
+    nd->conv = *d;
+}
+
+void gen_conv2d_backward(gen_prog *p, const gen_conv2d_desc *d, gen_tensor din, gen_tensor dw,
+                         gen_tensor db, gen_tensor dout, gen_tensor in, gen_tensor w, int acc)
+{
+    VG_ASSERT(dout.buf && in.buf && w.buf);
+    check_conv(d, dout, in, w, db);
+    if (din.buf) VG_ASSERT(same_shape(din, in));
+    if (dw.buf) VG_ASSERT(gen_tensor_len(dw) == gen_tensor_len(w));
+    if (!d->has_bias) db = (gen_tensor){0};
+    gen_tensor t[] = {din, dw, db, dout, in, w};
+    gen_node *nd = push(p, GEN_OP_CONV2D_BWD, 6, t);
+    nd->conv = *d;
+    nd->acc = acc;
+}
+
+void gen_upsample2x_forward(gen_prog *p, gen_upsample_mode mode, gen_tensor out, gen_tensor in)
+{
+    VG_ASSERT(out.n == in.n && out.c == in.c && out.h == 2 * in.h && out.w == 2 * in.w);
+    gen_tensor t[] = {out, in};
+    push(p, GEN_OP_UPSAMPLE_FWD, 2, t)->mode = mode;
+}
+
+void gen_upsample2x_backward(gen_prog *p, gen_upsample_mode mode, gen_tensor din,
+                             gen_tensor dout, int acc)
+{
+    VG_ASSERT(dout.n == din.n && dout.c == din.c && dout.h == 2 * din.h && dout.w == 2 * din.w);
+    gen_tensor t[] = {din, dout};
+    gen_node *nd = push(p, GEN_OP_UPSAMPLE_BWD, 2, t);
+    nd->mode = mode;
+    nd->acc = acc;
+}
+
+void gen_instnorm_forward(gen_prog *p, gen_tensor out, gen_tensor stats, gen_tensor in,
+                          gen_tensor gamma, gen_tensor beta)
+{
+    VG_ASSERT(same_shape(out, in));
+    VG_ASSERT(gen_tensor_len(stats) == (size_t)in.n * in.c * 2);
+    VG_ASSERT(gen_tensor_len(gamma) == (size_t)in.c && gen_tensor_len(beta) == (size_t)in.c);
+    gen_tensor t[] = {out, stats, in, gamma, beta};
+    push(p, GEN_OP_INSTNORM_FWD, 5, t);
+}
+
+void gen_instnorm_backward(gen_prog *p, gen_tensor din, gen_tensor dgamma, gen_tensor dbeta,
+                           gen_tensor dout, gen_tensor in, gen_tensor stats, gen_tensor gamma,
+                           int acc)
+{
+    VG_ASSERT(same_shape(dout, in));
+    if (din.buf) VG_ASSERT(same_shape(din, in));
+    if (dgamma.buf) VG_ASSERT(gen_tensor_len(dgamma) == (size_t)in.c);
+    if (dbeta.buf) VG_ASSERT(gen_tensor_len(dbeta) == (size_t)in.c);
+    VG_ASSERT(gen_tensor_len(stats) == (size_t)in.n * in.c * 2);
+    gen_tensor t[] = {din, dgamma, dbeta, dout, in, stats, gamma};
+    push(p, GEN_OP_INSTNORM_BWD, 7, t)->acc = acc;
+}
+
+void gen_act_forward(gen_prog *p, gen_act act, float alpha, gen_tensor out, gen_tensor in)
+{
+    VG_ASSERT(gen_tensor_len(out) == gen_tensor_len(in));
+    gen_tensor t[] = {out, in};
+    gen_node *nd = push(p, GEN_OP_ACT_FWD, 2, t);
+    nd->mode = act;
+    nd->alpha = alpha;
+}
+
+void gen_act_backward(gen_prog *p, gen_act act, float alpha, gen_tensor din, gen_tensor dout,
+                      gen_tensor in, gen_tensor out, int acc)
+{
+    size_t len = gen_tensor_len(din);
+    VG_ASSERT(gen_tensor_len(dout) == len);
+    /* relu/leaky read the input, tanh/sigmoid the output */
+    if (act == GEN_ACT_RELU || act == GEN_ACT_LEAKY_RELU)
+        VG_ASSERT(in.buf && gen_tensor_len(in) == len);
+    else
+        VG_ASSERT(out.buf && gen_tensor_len(out) == len);
+    gen_tensor t[] = {din, dout, in, out};
+    gen_node *nd = push(p, GEN_OP_ACT_BWD, 4, t);
+    nd->mode = act;
+    nd->alpha = alpha;
+    nd->acc = acc;
+}
+
+void gen_add(gen_prog *p, gen_tensor out, gen_tensor a, gen_tensor b)
+{
+    VG_ASSERT(gen_tensor_len(out) == gen_tensor_len(a) && gen_tensor_len(a) == gen_tensor_len(b));
+    gen_tensor t[] = {out, a, b};
+    push(p, GEN_OP_ADD, 3, t);
+}
+
+void gen_axpby(gen_prog *p, gen_tensor y, float alpha, gen_tensor x, float beta)
+{
+    VG_ASSERT(gen_tensor_len(y) == gen_tensor_len(x));
+    gen_tensor t[] = {y, x};
+    gen_node *nd = push(p, GEN_OP_AXPBY, 2, t);
+    nd->alpha = alpha;
+    nd->beta = beta;
+}
+
+void gen_fill(gen_prog *p, gen_tensor y, float v)
+{
+    gen_tensor t[] = {y};
+    push(p, GEN_OP_FILL, 1, t)->value = v;
+}
+
+void gen_concat_forward(gen_prog *p, gen_tensor out, gen_tensor a, gen_tensor b)
+{
+    VG_ASSERT(a.n == b.n && a.h == b.h && a.w == b.w);
+    VG_ASSERT(out.n == a.n && out.c == a.c + b.c && out.h == a.h && out.w == a.w);
+    gen_tensor t[] = {out, a, b};
+    push(p, GEN_OP_CONCAT_FWD, 3, t);
+}
+
+void gen_concat_backward(gen_prog *p, gen_tensor da, gen_tensor db, gen_tensor dout, int acc)
+{
+    VG_ASSERT(da.n == db.n && da.h == db.h && da.w == db.w);
+    VG_ASSERT(dout.n == da.n && dout.c == da.c + db.c && dout.h == da.h && dout.w == da.w);
+    gen_tensor t[] = {da, db, dout};
+    push(p, GEN_OP_CONCAT_BWD, 3, t)->acc = acc;
+}
+
+void gen_avgpool_forward(gen_prog *p, int k, int s, gen_tensor out, gen_tensor in)
+{
+    VG_ASSERT(k >= 1 && s >= 1 && in.h >= k && in.w >= k);
+    VG_ASSERT(out.n == in.n && out.c == in.c && out.h == (in.h - k) / s + 1 &&
+              out.w == (in.w - k) / s + 1);
+    gen_tensor t[] = {out, in};
+    gen_node *nd = push(p, GEN_OP_AVGPOOL_FWD, 2, t);
+    nd->k = k;
+    nd->s = s;
+}
+
+void gen_avgpool_backward(gen_prog *p, int k, int s, gen_tensor din, gen_tensor dout, int acc)
+{
+    VG_ASSERT(k >= 1 && s >= 1 && din.h >= k && din.w >= k);
+    VG_ASSERT(dout.n == din.n && dout.c == din.c && dout.h == (din.h - k) / s + 1 &&
+              dout.w == (din.w - k) / s + 1);
+    gen_tensor t[] = {din, dout};
+    gen_node *nd = push(p, GEN_OP_AVGPOOL_BWD, 2, t);
+    nd->k = k;
+    nd->s = s;
+    nd->acc = acc;
+}
+
+static void check_loss(gen_tensor loss)
+{
+    VG_ASSERT(gen_tensor_len(loss) == 1);
+}
+
+static void pair_loss(gen_prog *p, gen_op op, gen_tensor out, gen_tensor a, gen_tensor b,
+                      float scale, int acc)
+{
+    VG_ASSERT(gen_tensor_len(a) == gen_tensor_len(b));
+    if (op == GEN_OP_L1_FWD || op == GEN_OP_MSE_FWD)
+        check_loss(out);
+    else
+        VG_ASSERT(gen_tensor_len(out) == gen_tensor_len(a));
+    gen_tensor t[] = {out, a, b};
+    gen_node *nd = push(p, op, 3, t);
+    nd->scale = scale;
+    nd->acc = acc;
+}
+
+void gen_l1_forward(gen_prog *p, gen_tensor loss, gen_tensor a, gen_tensor b)
+{
+    pair_loss(p, GEN_OP_L1_FWD, loss, a, b, 1.0f, 0);
+}
+
+void gen_l1_backward(gen_prog *p, gen_tensor da, gen_tensor a, gen_tensor b, float scale, int acc)
+{
+    pair_loss(p, GEN_OP_L1_BWD, da, a, b, scale, acc);
+}
+
+void gen_mse_forward(gen_prog *p, gen_tensor loss, gen_tensor a, gen_tensor b)
+{
+    pair_loss(p, GEN_OP_MSE_FWD, loss, a, b, 1.0f, 0);
+}
+
+void gen_mse_backward(gen_prog *p, gen_tensor da, gen_tensor a, gen_tensor b, float scale,
+                      int acc)
+{
+    pair_loss(p, GEN_OP_MSE_BWD, da, a, b, scale, acc);
+}
+
+void gen_lsgan_forward(gen_prog *p, gen_tensor loss, gen_tensor x, float target)
+{
+    check_loss(loss);
+    gen_tensor t[] = {loss, x};
+    push(p, GEN_OP_LSGAN_FWD, 2, t)->target = target;
+}
+
+void gen_lsgan_backward(gen_prog *p, gen_tensor dx, gen_tensor x, float target, float scale,
+                        int acc)
+{
+    VG_ASSERT(gen_tensor_len(dx) == gen_tensor_len(x));
+    gen_tensor t[] = {dx, x};
+    gen_node *nd = push(p, GEN_OP_LSGAN_BWD, 2, t);
+    nd->target = target;
+    nd->scale = scale;
+    nd->acc = acc;
+}
+
+void gen_hinge_forward(gen_prog *p, gen_hinge_mode mode, gen_tensor loss, gen_tensor x)
+{
+    check_loss(loss);
+    gen_tensor t[] = {loss, x};
+    push(p, GEN_OP_HINGE_FWD, 2, t)->mode = mode;
+}
+
+void gen_hinge_backward(gen_prog *p, gen_hinge_mode mode, gen_tensor dx, gen_tensor x,
+                        float scale, int acc)
+{
+    VG_ASSERT(gen_tensor_len(dx) == gen_tensor_len(x));
+    gen_tensor t[] = {dx, x};
+    gen_node *nd = push(p, GEN_OP_HINGE_BWD, 2, t);
+    nd->mode = mode;
+    nd->scale = scale;
+    nd->acc = acc;
+}
+
+void gen_gram_forward(gen_prog *p, gen_tensor g, gen_tensor f)
+{
+    VG_ASSERT(gen_tensor_len(g) == (size_t)f.n * f.c * f.c);
+    gen_tensor t[] = {g, f};
+    push(p, GEN_OP_GRAM_FWD, 2, t);
+}
+
+void gen_gram_backward(gen_prog *p, gen_tensor df, gen_tensor dg, gen_tensor f, int acc)
+{
+    VG_ASSERT(same_shape(df, f));
+    VG_ASSERT(gen_tensor_len(dg) == (size_t)f.n * f.c * f.c);
+    gen_tensor t[] = {df, dg, f};
+    push(p, GEN_OP_GRAM_BWD, 3, t)->acc = acc;
+}
+
+void gen_tv_forward(gen_prog *p, gen_tensor loss, gen_tensor x)
+{
+    check_loss(loss);
+    gen_tensor t[] = {loss, x};
+    push(p, GEN_OP_TV_FWD, 2, t);
+}
+
+void gen_tv_backward(gen_prog *p, gen_tensor dx, gen_tensor x, float scale, int acc)
+{
+    VG_ASSERT(same_shape(dx, x));
+    gen_tensor t[] = {dx, x};
+    gen_node *nd = push(p, GEN_OP_TV_BWD, 2, t);
+    nd->scale = scale;
+    nd->acc = acc;
+}
+
+void gen_sum(gen_prog *p, gen_tensor out, gen_tensor x)
+{
+    check_loss(out);
+    gen_tensor t[] = {out, x};
+    push(p, GEN_OP_SUM, 2, t);
+}
+
+void gen_adam_update(gen_prog *p, gen_tensor param, gen_tensor grad, gen_tensor m, gen_tensor v,
+                     gen_tensor hyper)
+{
+    size_t len = gen_tensor_len(param);
+    VG_ASSERT(gen_tensor_len(grad) == len && gen_tensor_len(m) == len && gen_tensor_len(v) == len);
+    VG_ASSERT(gen_tensor_len(hyper) == GEN_ADAM_HYPER_LEN);
+    gen_tensor t[] = {param, grad, m, v, hyper};
+    push(p, GEN_OP_ADAM, 5, t);
+}

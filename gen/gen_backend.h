@@ -1,0 +1,157 @@
+/*
+ * gen_backend.h - the compute engine's public interface: backends, buffers, tensors and
+ * programs (recorded op sequences).
+ *
+ * A program is built once per network shape by calling the op functions below, which
+ * append nodes; gen_prog_compile() turns it into backend objects (for Vulkan: pipelines,
+ * descriptor sets and one command buffer); gen_prog_run() replays it. Replaying allocates
+ * nothing. The ops and their exact semantics are in gen_ops.h.
+ *
+ * Backends: the plain-C reference (tests), Vulkan (the product). The interface is the
+ * same for a third (fast CPU) backend.
+ */
+#ifndef GEN_BACKEND_H
+#define GEN_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gen/gen_ops.h"
+
+typedef enum gen_backend_kind {
+    GEN_BACKEND_AUTO = 0, /* Vulkan on the best device */
+    GEN_BACKEND_REF,      /* plain-C reference */
+    GEN_BACKEND_VULKAN,
+    GEN_BACKEND_KIND_COUNT
+} gen_backend_kind;
+
+typedef struct gen_backend_config {
+    gen_backend_kind kind;
+    const char *device; /* Vulkan device: NULL = best, "N" = index, else a name substring */
+    int validation;     /* 1: enable the Khronos validation layer, 2: also synchronization */
+} gen_backend_config;
+
+typedef struct gen_backend gen_backend;
+typedef struct gen_buf gen_buf;
+typedef struct gen_prog gen_prog;
+
+/* Tensor offsets are multiples of this many floats (256 bytes: every device's storage
+ * buffer offset alignment). */
+#define GEN_TENSOR_ALIGN 64
+
+/* A view of a buffer: shape (n, c, h, w) starting at float offset `off`. Plain value; the
+ * buffer owns the memory. */
+typedef struct gen_tensor {
+    gen_buf *buf;
+    size_t off;
+    int n, c, h, w;
+} gen_tensor;
+
+static inline size_t gen_tensor_len(gen_tensor t)
+{
+    return (size_t)t.n * (size_t)t.c * (size_t)t.h * (size_t)t.w;
+}
+
+/* Counters of objects the backend created; the "no allocation after warm-up" test reads
+ * them before and after replaying. */
+typedef struct gen_backend_stats {
+    uint64_t mem_allocs;      /* device memory allocations (blocks) */
+    uint64_t buffers;         /* buffers created */
+    uint64_t pipelines;       /* compute pipelines created */
+    uint64_t descriptor_sets; /* descriptor sets allocated */
+    uint64_t command_buffers; /* command buffers allocated */
+    uint64_t submits;         /* queue submissions */
+    uint64_t validation_msgs; /* validation layer messages (warnings and errors) */
+} gen_backend_stats;
+
+/* Creates a backend. Errors: VG_ERR_NO_DEVICE (with a message saying what is missing and
+ * how to get it), VG_ERR_DEVICE. *out is owned by the caller: gen_backend_destroy(). */
+int gen_backend_create(const gen_backend_config *cfg, gen_backend **out);
+void gen_backend_destroy(gen_backend **be);
+gen_backend_kind gen_backend_get_kind(const gen_backend *be);
+const char *gen_backend_name(const gen_backend *be); /* "vulkan (llvmpipe ...)", "ref" */
+void gen_backend_get_stats(const gen_backend *be, gen_backend_stats *st);
+
+/* A buffer of nfloats floats (contents undefined). Owned by the caller; destroy after
+ * every program that uses it. */
+int gen_buf_create(gen_backend *be, size_t nfloats, gen_buf **out);
+void gen_buf_destroy(gen_buf **b);
+size_t gen_buf_len(const gen_buf *b);
+
+/* Synchronous host <-> device copies of a whole tensor (through the staging ring). */
+int gen_tensor_upload(gen_backend *be, gen_tensor t, const float *src);
+int gen_tensor_download(gen_backend *be, gen_tensor t, float *dst);
+
+/*
+ * Lays out tensors in one buffer (llm.c style). Call gen_arena_take() for every tensor
+ * with a.buf == NULL to measure, create the buffer of a.used floats, then again with
+ * a.buf set (same order) to get the real views.
+ */
+typedef struct gen_arena {
+    gen_buf *buf;
+    size_t used; /* floats */
+} gen_arena;
+gen_tensor gen_arena_take(gen_arena *a, int n, int c, int h, int w);
+
+/* Programs. Ops are appended in order; the program owns nothing but its nodes and backend
+ * objects; tensors must stay valid while it exists. */
+int gen_prog_create(gen_backend *be, gen_prog **out);
+void gen_prog_destroy(gen_prog **p);
+int gen_prog_compile(gen_prog *p);
+int gen_prog_run(gen_prog *p);         /* submit and wait */
+int gen_prog_submit(gen_prog *p);      /* start; returns at once on Vulkan */
+int gen_prog_wait(gen_prog *p);        /* wait for the last submit */
+int gen_prog_node_count(const gen_prog *p);
+
+/* --- ops: shapes are checked with VG_ASSERT (programmer errors) -------------------- */
+
+/* out (n,oc,oh,ow) = conv(in (n,ic,ih,iw), w (oc,ic,k,k)) + b (1,oc,1,1) if d->has_bias */
+void gen_conv2d_forward(gen_prog *p, const gen_conv2d_desc *d, gen_tensor out, gen_tensor in,
+                        gen_tensor w, gen_tensor b);
+/* din (acc), dw (+=), db (+=): pass a tensor with buf == NULL for a gradient not wanted. */
+void gen_conv2d_backward(gen_prog *p, const gen_conv2d_desc *d, gen_tensor din, gen_tensor dw,
+                         gen_tensor db, gen_tensor dout, gen_tensor in, gen_tensor w, int acc);
+/* out (n,c,2h,2w) from in (n,c,h,w) */
+void gen_upsample2x_forward(gen_prog *p, gen_upsample_mode mode, gen_tensor out, gen_tensor in);
+void gen_upsample2x_backward(gen_prog *p, gen_upsample_mode mode, gen_tensor din,
+                             gen_tensor dout, int acc);
+/* stats (1,n,c,2) written; gamma, beta (1,c,1,1) */
+void gen_instnorm_forward(gen_prog *p, gen_tensor out, gen_tensor stats, gen_tensor in,
+                          gen_tensor gamma, gen_tensor beta);
+void gen_instnorm_backward(gen_prog *p, gen_tensor din, gen_tensor dgamma, gen_tensor dbeta,
+                           gen_tensor dout, gen_tensor in, gen_tensor stats, gen_tensor gamma,
+                           int acc);
+void gen_act_forward(gen_prog *p, gen_act act, float alpha, gen_tensor out, gen_tensor in);
+void gen_act_backward(gen_prog *p, gen_act act, float alpha, gen_tensor din, gen_tensor dout,
+                      gen_tensor in, gen_tensor out, int acc);
+void gen_add(gen_prog *p, gen_tensor out, gen_tensor a, gen_tensor b);
+void gen_axpby(gen_prog *p, gen_tensor y, float alpha, gen_tensor x, float beta);
+void gen_fill(gen_prog *p, gen_tensor y, float v);
+void gen_concat_forward(gen_prog *p, gen_tensor out, gen_tensor a, gen_tensor b);
+void gen_concat_backward(gen_prog *p, gen_tensor da, gen_tensor db, gen_tensor dout, int acc);
+void gen_avgpool_forward(gen_prog *p, int k, int s, gen_tensor out, gen_tensor in);
+void gen_avgpool_backward(gen_prog *p, int k, int s, gen_tensor din, gen_tensor dout, int acc);
+/* losses: loss is a 1-element tensor */
+void gen_l1_forward(gen_prog *p, gen_tensor loss, gen_tensor a, gen_tensor b);
+void gen_l1_backward(gen_prog *p, gen_tensor da, gen_tensor a, gen_tensor b, float scale,
+                     int acc);
+void gen_mse_forward(gen_prog *p, gen_tensor loss, gen_tensor a, gen_tensor b);
+void gen_mse_backward(gen_prog *p, gen_tensor da, gen_tensor a, gen_tensor b, float scale,
+                      int acc);
+void gen_lsgan_forward(gen_prog *p, gen_tensor loss, gen_tensor x, float target);
+void gen_lsgan_backward(gen_prog *p, gen_tensor dx, gen_tensor x, float target, float scale,
+                        int acc);
+void gen_hinge_forward(gen_prog *p, gen_hinge_mode mode, gen_tensor loss, gen_tensor x);
+void gen_hinge_backward(gen_prog *p, gen_hinge_mode mode, gen_tensor dx, gen_tensor x,
+                        float scale, int acc);
+/* g (1,n,c,c) from f (n,c,h,w) */
+void gen_gram_forward(gen_prog *p, gen_tensor g, gen_tensor f);
+void gen_gram_backward(gen_prog *p, gen_tensor df, gen_tensor dg, gen_tensor f, int acc);
+void gen_tv_forward(gen_prog *p, gen_tensor loss, gen_tensor x);
+void gen_tv_backward(gen_prog *p, gen_tensor dx, gen_tensor x, float scale, int acc);
+void gen_sum(gen_prog *p, gen_tensor out, gen_tensor x);
+/* hyper: GEN_ADAM_HYPER_LEN floats (gen_ops.h), rewritten by the host between runs */
+void gen_adam_update(gen_prog *p, gen_tensor param, gen_tensor grad, gen_tensor m, gen_tensor v,
+                     gen_tensor hyper);
+
+#endif /* GEN_BACKEND_H */
