@@ -466,3 +466,10 @@ void gen_adam_update(gen_prog *p, gen_tensor param, gen_tensor grad, gen_tensor 
     gen_tensor t[] = {param, grad, m, v, hyper};
     push(p, GEN_OP_ADAM, 5, t);
 }
+
+void gen_fma_peak(gen_prog *p, gen_tensor out, int rounds)
+{
+    VG_ASSERT(rounds > 0);
+    gen_tensor t[] = {out};
+    push(p, GEN_OP_FMA_PEAK, 1, t)->k = rounds;
+}

@@ -154,4 +154,10 @@ void gen_sum(gen_prog *p, gen_tensor out, gen_tensor x);
 void gen_adam_update(gen_prog *p, gen_tensor param, gen_tensor grad, gen_tensor m, gen_tensor v,
                      gen_tensor hyper);
 
+/* Benchmark kernel: every element of out runs `rounds` rounds of GEN_FMA_PEAK_CHAINS
+ * independent FMA chains (2 * GEN_FMA_PEAK_CHAINS * rounds FLOP per element); the result
+ * is a checksum. Used by `vrgen bench` to measure the device's peak. */
+#define GEN_FMA_PEAK_CHAINS 16
+void gen_fma_peak(gen_prog *p, gen_tensor out, int rounds);
+
 #endif /* GEN_BACKEND_H */

@@ -37,6 +37,7 @@ typedef enum gen_op {
     GEN_OP_TV_BWD,       /* t: dx, x; scale */
     GEN_OP_SUM,          /* t: out, x */
     GEN_OP_ADAM,         /* t: param, grad, m, v, hyper */
+    GEN_OP_FMA_PEAK,     /* t: out; k = rounds: the device's FMA throughput (bench) */
     GEN_OP_COUNT
 } gen_op;
 

@@ -92,6 +92,18 @@ void gen_ref_exec_node(const gen_node *nd, gen_host_ptr_fn base)
     case GEN_OP_ADAM:
         gen_ref_adam_update(gen_tensor_len(t[0]), P[0], P[1], P[2], P[3], P[4]);
         break;
+    case GEN_OP_FMA_PEAK: {
+        size_t len = gen_tensor_len(t[0]);
+        for (size_t i = 0; i < len; i++) {
+            float x[GEN_FMA_PEAK_CHAINS], sum = 0.0f;
+            for (int j = 0; j < GEN_FMA_PEAK_CHAINS; j++) x[j] = (float)(i + (size_t)j);
+            for (int r = 0; r < nd->k; r++)
+                for (int j = 0; j < GEN_FMA_PEAK_CHAINS; j++) x[j] = x[j] * 0.999f + 0.001f;
+            for (int j = 0; j < GEN_FMA_PEAK_CHAINS; j++) sum += x[j];
+            P[0][i] = sum;
+        }
+        break;
+    }
     default: VG_ASSERT(!"unknown op");
     }
 }

@@ -43,9 +43,10 @@ typedef struct vk_range {
 typedef struct vk_pipe {
     char key[160];
     VkPipeline pipeline;
-    VkPipelineLayout layout; /* shared, owned by the context */
+    VkPipelineLayout layout;
     VkDescriptorSetLayout dsl;
     int nbind;
+    unsigned texel_mask; /* bit i: binding i is a uniform texel buffer (R32_SFLOAT) */
 } vk_pipe;
 
 typedef struct gen_vk_ctx {
@@ -85,8 +86,6 @@ typedef struct gen_vk_ctx {
     /* pipelines: created on first use, kept for the context's life */
     VkPipelineCache pcache;
     char pcache_path[512];
-    VkDescriptorSetLayout dsl[9]; /* by binding count */
-    VkPipelineLayout layouts[9];
     vk_pipe **pipes;
     int npipes, cappipes;
     pthread_mutex_t pipe_lock;
@@ -118,9 +117,10 @@ float *vk_tensor_map(gen_vk_ctx *c, gen_tensor t);
 int vk_pipe_init(gen_vk_ctx *c);
 void vk_pipe_fini(gen_vk_ctx *c);
 /* Returns the pipeline for shader `name` with specialization constants spec[0..nspec)
- * (constant ids 0..nspec-1) and nbind storage buffer bindings, creating it on first use. */
+ * (constant ids 0..nspec-1) and nbind bindings (storage buffers, or uniform texel buffers
+ * where texel_mask has the bit), creating it on first use. */
 int vk_pipe_get(gen_vk_ctx *c, const char *name, const uint32_t *spec, int nspec, int nbind,
-                const vk_pipe **out);
+                unsigned texel_mask, const vk_pipe **out);
 
 /* vk_prog.c */
 int vk_prog_compile(gen_prog *p);

@@ -20,6 +20,8 @@ typedef struct vk_dispatch {
     gen_tensor bind[VK_MAX_BIND];
     int nbind;
     unsigned scratch_mask; /* bit i: bind[i] is a view of the program's scratch buffer */
+    unsigned texel_mask;   /* bit i: bind[i] is read as a uniform texel buffer */
+    unsigned texel4_mask;  /* bit i: ... with format RGBA32F (vec4 texels), else R32F */
     uint32_t push[VK_PUSH_BYTES / 4];
     uint32_t push_bytes;
     uint32_t groups[3];
@@ -37,6 +39,11 @@ typedef struct vk_plan {
 vk_dispatch *vk_plan_add(vk_plan *pl, const char *shader, uint32_t lx, uint32_t ly, uint32_t lz);
 /* Adds a binding; an absent tensor (buf == NULL) binds the context's dummy buffer. */
 void vk_bind(vk_dispatch *d, gen_tensor t);
+/* Adds a read-only binding seen by the shader as a samplerBuffer (texelFetch): on
+ * lavapipe texel fetches with per-invocation addresses use hardware gathers, while
+ * storage buffer loads run one lane at a time. */
+void vk_bind_texel(vk_dispatch *d, gen_tensor t);
+void vk_bind_texel4(vk_dispatch *d, gen_tensor t);
 /* Binds nfloats of scratch (fresh for this node; contents undefined at node start). */
 gen_tensor vk_bind_scratch(vk_plan *pl, vk_dispatch *d, size_t nfloats);
 /* Rebinds a scratch view taken earlier in the same node (for a later dispatch). */

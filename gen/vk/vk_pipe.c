@@ -73,31 +73,6 @@ int vk_pipe_init(gen_vk_ctx *c)
     };
     GEN_VK_CHECK(vkCreatePipelineCache(c->device, &ci, NULL, &c->pcache));
 
-    for (int nb = 1; nb <= 8; nb++) {
-        VkDescriptorSetLayoutBinding b[8];
-        for (int i = 0; i < nb; i++)
-            b[i] = (VkDescriptorSetLayoutBinding){
-                .binding = (uint32_t)i,
-                .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                .descriptorCount = 1,
-                .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
-            };
-        VkDescriptorSetLayoutCreateInfo li = {
-            .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-            .bindingCount = (uint32_t)nb,
-            .pBindings = b,
-        };
-        GEN_VK_CHECK(vkCreateDescriptorSetLayout(c->device, &li, NULL, &c->dsl[nb]));
-        VkPushConstantRange pr = {.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT, .size = PUSH_BYTES};
-        VkPipelineLayoutCreateInfo pli = {
-            .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
-            .setLayoutCount = 1,
-            .pSetLayouts = &c->dsl[nb],
-            .pushConstantRangeCount = 1,
-            .pPushConstantRanges = &pr,
-        };
-        GEN_VK_CHECK(vkCreatePipelineLayout(c->device, &pli, NULL, &c->layouts[nb]));
-    }
 fail:
     free(data);
     return ret;
@@ -133,27 +108,51 @@ void vk_pipe_fini(gen_vk_ctx *c)
 {
     if (!c->device) return;
     for (int i = 0; i < c->npipes; i++) {
-        vkDestroyPipeline(c->device, c->pipes[i]->pipeline, NULL);
-        free(c->pipes[i]);
+        vk_pipe *p = c->pipes[i];
+        if (p->pipeline) vkDestroyPipeline(c->device, p->pipeline, NULL);
+        if (p->layout) vkDestroyPipelineLayout(c->device, p->layout, NULL);
+        if (p->dsl) vkDestroyDescriptorSetLayout(c->device, p->dsl, NULL);
+        free(p);
     }
     free(c->pipes);
     c->pipes = NULL;
     c->npipes = 0;
-    for (int nb = 1; nb <= 8; nb++) {
-        if (c->layouts[nb]) vkDestroyPipelineLayout(c->device, c->layouts[nb], NULL);
-        if (c->dsl[nb]) vkDestroyDescriptorSetLayout(c->device, c->dsl[nb], NULL);
-    }
     if (c->pcache) {
         cache_save(c);
         vkDestroyPipelineCache(c->device, c->pcache, NULL);
     }
 }
 
+/* Creates the set layout, pipeline layout and pipeline of p (p->nbind, p->texel_mask set). */
 static int create_pipeline(gen_vk_ctx *c, const char *name, const uint32_t *spec, int nspec,
-                           int nbind, VkPipeline *out)
+                           vk_pipe *p)
 {
     int ret = VG_OK;
     VkShaderModule mod = VK_NULL_HANDLE;
+    VkDescriptorSetLayoutBinding b[8];
+    for (int i = 0; i < p->nbind; i++)
+        b[i] = (VkDescriptorSetLayoutBinding){
+            .binding = (uint32_t)i,
+            .descriptorType = (p->texel_mask & (1u << i)) ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+                                                          : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+            .descriptorCount = 1,
+            .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+        };
+    VkDescriptorSetLayoutCreateInfo li = {
+        .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+        .bindingCount = (uint32_t)p->nbind,
+        .pBindings = b,
+    };
+    GEN_VK_CHECK(vkCreateDescriptorSetLayout(c->device, &li, NULL, &p->dsl));
+    VkPushConstantRange pr = {.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT, .size = PUSH_BYTES};
+    VkPipelineLayoutCreateInfo pli = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+        .setLayoutCount = 1,
+        .pSetLayouts = &p->dsl,
+        .pushConstantRangeCount = 1,
+        .pPushConstantRanges = &pr,
+    };
+    GEN_VK_CHECK(vkCreatePipelineLayout(c->device, &pli, NULL, &p->layout));
     const gen_vk_spirv *sp = gen_vk_spirv_find(name);
     VG_ASSERT(sp); /* a shader name the build does not have is a programmer error */
     VkShaderModuleCreateInfo mi = {
@@ -183,9 +182,9 @@ static int create_pipeline(gen_vk_ctx *c, const char *name, const uint32_t *spec
                 .pName = "main",
                 .pSpecializationInfo = nspec ? &si : NULL,
             },
-        .layout = c->layouts[nbind],
+        .layout = p->layout,
     };
-    GEN_VK_CHECK(vkCreateComputePipelines(c->device, c->pcache, 1, &pi, NULL, out));
+    GEN_VK_CHECK(vkCreateComputePipelines(c->device, c->pcache, 1, &pi, NULL, &p->pipeline));
     c->base.stats.pipelines++;
 fail:
     if (mod) vkDestroyShaderModule(c->device, mod, NULL);
@@ -193,10 +192,10 @@ fail:
 }
 
 int vk_pipe_get(gen_vk_ctx *c, const char *name, const uint32_t *spec, int nspec, int nbind,
-                const vk_pipe **out)
+                unsigned texel_mask, const vk_pipe **out)
 {
     char key[160];
-    int len = snprintf(key, sizeof(key), "%s/%d", name, nbind);
+    int len = snprintf(key, sizeof(key), "%s/%d/%x", name, nbind, texel_mask);
     for (int i = 0; i < nspec && len < (int)sizeof(key); i++)
         len += snprintf(key + len, sizeof(key) - (size_t)len, ",%u", spec[i]);
     VG_ASSERT(len < (int)sizeof(key));
@@ -225,16 +224,12 @@ int vk_pipe_get(gen_vk_ctx *c, const char *name, const uint32_t *spec, int nspec
         goto done;
     }
     snprintf(p->key, sizeof(p->key), "%s", key);
-    p->layout = c->layouts[nbind];
-    p->dsl = c->dsl[nbind];
     p->nbind = nbind;
-    ret = create_pipeline(c, name, spec, nspec, nbind, &p->pipeline);
-    if (ret == VG_OK) {
-        c->pipes[c->npipes++] = p;
-        *out = p;
-    } else {
-        free(p);
-    }
+    p->texel_mask = texel_mask;
+    ret = create_pipeline(c, name, spec, nspec, p);
+    /* kept even on failure so fini destroys what was created */
+    c->pipes[c->npipes++] = p;
+    if (ret == VG_OK) *out = p;
 done:
     pthread_mutex_unlock(&c->pipe_lock);
     return ret;

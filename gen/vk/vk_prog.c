@@ -21,6 +21,8 @@ typedef struct vk_prog {
     int pending; /* submitted, not yet waited for */
     gen_buf *scratch;
     int ndispatch;
+    VkBufferView *views;
+    int nviews;
 } vk_prog;
 
 /* --- planning helpers used by vk_ops.c ----------------------------------------------- */
@@ -43,6 +45,20 @@ void vk_bind(vk_dispatch *d, gen_tensor t)
 {
     VG_ASSERT(d->nbind < VK_MAX_BIND);
     d->bind[d->nbind++] = t;
+}
+
+void vk_bind_texel(vk_dispatch *d, gen_tensor t)
+{
+    VG_ASSERT(t.buf);
+    d->texel_mask |= 1u << d->nbind;
+    vk_bind(d, t);
+}
+
+void vk_bind_texel4(vk_dispatch *d, gen_tensor t)
+{
+    VG_ASSERT(gen_tensor_len(t) % 4 == 0);
+    d->texel4_mask |= 1u << d->nbind;
+    vk_bind_texel(d, t);
 }
 
 gen_tensor vk_bind_scratch(vk_plan *pl, vk_dispatch *d, size_t nfloats)
@@ -114,6 +130,8 @@ void vk_prog_release(gen_prog *p)
     if (vp->fence) vkDestroyFence(c->device, vp->fence, NULL);
     if (vp->cmd_pool) vkDestroyCommandPool(c->device, vp->cmd_pool, NULL);
     if (vp->pool) vkDestroyDescriptorPool(c->device, vp->pool, NULL);
+    for (int i = 0; i < vp->nviews; i++) vkDestroyBufferView(c->device, vp->views[i], NULL);
+    free(vp->views);
     gen_buf_destroy(&vp->scratch);
     free(vp);
     p->impl = NULL;
@@ -162,15 +180,20 @@ int vk_prog_compile(gen_prog *p)
         if (ret < 0) goto fail;
     }
 
-    VkDescriptorPoolSize ps = {
-        .type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-        .descriptorCount = (uint32_t)(total * VK_MAX_BIND + 1),
+    vp->views = calloc((size_t)total * VK_MAX_BIND + 1, sizeof(*vp->views));
+    if (!vp->views) {
+        ret = VG_ERR_NOMEM;
+        goto fail;
+    }
+    VkDescriptorPoolSize ps[2] = {
+        {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, (uint32_t)(total * VK_MAX_BIND + 1)},
+        {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, (uint32_t)(total * VK_MAX_BIND + 1)},
     };
     VkDescriptorPoolCreateInfo dpi = {
         .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
         .maxSets = (uint32_t)(total + 1),
-        .poolSizeCount = 1,
-        .pPoolSizes = &ps,
+        .poolSizeCount = 2,
+        .pPoolSizes = ps,
     };
     GEN_VK_CHECK(vkCreateDescriptorPool(c->device, &dpi, NULL, &vp->pool));
     VkCommandPoolCreateInfo cpi = {
@@ -200,7 +223,7 @@ int vk_prog_compile(gen_prog *p)
         for (int j = 0; j < plans[i].count; j++) {
             vk_dispatch *d = &plans[i].d[j];
             const vk_pipe *pipe;
-            ret = vk_pipe_get(c, d->shader, d->spec, d->nspec, d->nbind, &pipe);
+            ret = vk_pipe_get(c, d->shader, d->spec, d->nspec, d->nbind, d->texel_mask, &pipe);
             if (ret < 0) goto fail;
             VkDescriptorSetAllocateInfo ai = {
                 .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
@@ -217,7 +240,6 @@ int vk_prog_compile(gen_prog *p)
                 gen_tensor t = d->bind[b];
                 if (d->scratch_mask & (1u << b)) t.buf = vp->scratch;
                 infos[b] = buffer_info(c, t);
-                VG_ASSERT(infos[b].range <= c->props.limits.maxStorageBufferRange);
                 w[b] = (VkWriteDescriptorSet){
                     .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
                     .dstSet = set,
@@ -226,6 +248,25 @@ int vk_prog_compile(gen_prog *p)
                     .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                     .pBufferInfo = &infos[b],
                 };
+                if (d->texel_mask & (1u << b)) {
+                    VG_ASSERT(gen_tensor_len(t) <= 4ull * c->props.limits.maxTexelBufferElements);
+                    VkBufferViewCreateInfo vi = {
+                        .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+                        .buffer = infos[b].buffer,
+                        .format = (d->texel4_mask & (1u << b)) ? VK_FORMAT_R32G32B32A32_SFLOAT
+                                                               : VK_FORMAT_R32_SFLOAT,
+                        .offset = infos[b].offset,
+                        .range = infos[b].range,
+                    };
+                    VkBufferView *view = &vp->views[vp->nviews];
+                    GEN_VK_CHECK(vkCreateBufferView(c->device, &vi, NULL, view));
+                    vp->nviews++;
+                    w[b].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+                    w[b].pBufferInfo = NULL;
+                    w[b].pTexelBufferView = view;
+                } else {
+                    VG_ASSERT(infos[b].range <= c->props.limits.maxStorageBufferRange);
+                }
             }
             vkUpdateDescriptorSets(c->device, (uint32_t)d->nbind, w, 0, NULL);
             if (!first)

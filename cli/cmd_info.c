@@ -1,0 +1,56 @@
+/* cmd_info.c - `vrgen info`: the Vulkan devices of this machine and the one vrgen picks. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "common/vg_error.h"
+#include "common/vg_log.h"
+#include "gen/gen_device.h"
+
+typedef struct info_cfg {
+    cli_common common;
+} info_cfg;
+
+static const vg_opt info_opts[] = {
+    CLI_COMMON_OPTS(info_cfg),
+    {NULL},
+};
+
+int cmd_info(int argc, char **argv)
+{
+    info_cfg cfg;
+    int ret = cli_parse("info", "[options]", "Lists the Vulkan devices and which one vrgen uses.",
+                        info_opts, &cfg, argc, argv, NULL);
+    if (ret <= 0) return ret;
+
+    gen_device_info *devs = NULL;
+    int count = 0, chosen = -1;
+    ret = gen_device_list(cfg.common.device, &devs, &count, &chosen);
+    if (ret < 0) return ret;
+    printf("Vulkan devices:\n");
+    for (int i = 0; i < count; i++) {
+        const gen_device_info *d = &devs[i];
+        char api[32];
+        gen_device_api_string(d->api_version, api, sizeof(api));
+        printf("%s [%d] %s\n", i == chosen ? "*" : " ", i, d->name);
+        printf("      type %s, Vulkan %s, driver %s\n", d->type, api, d->driver);
+        printf("      memory %.1f GiB, work group %u invocations, shared memory %u KiB, "
+               "subgroup %u, storage buffer range %u MiB, fp16 %s\n",
+               (double)d->device_local_bytes / (1 << 30), d->max_workgroup_invocations,
+               d->max_shared_bytes / 1024, d->subgroup_size, d->max_storage_buffer_range >> 20,
+               d->fp16 ? "yes" : "no");
+        if (!d->usable) printf("      not usable: %s\n", d->why);
+    }
+    if (chosen >= 0) {
+        printf("vrgen uses [%d] %s (%s)%s\n", chosen, devs[chosen].name,
+               cfg.common.device ? "chosen with --device" : "best usable device",
+               devs[chosen].score == 1 ? ": a CPU implementation, expect low speed" : "");
+    } else {
+        vg_error(cfg.common.device ? "--device %s: no usable device matches"
+                                   : "no usable Vulkan device%s",
+                 cfg.common.device ? cfg.common.device : "");
+        ret = VG_ERR_NO_DEVICE;
+    }
+    free(devs);
+    return ret;
+}

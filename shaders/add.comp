@@ -1,0 +1,11 @@
+#version 450
+// add.comp - out = a + b, all len floats (out may alias a or b).
+#include "common/base.glsl"
+layout(std430, binding = 0) writeonly buffer O { float y[]; };
+layout(std430, binding = 1) readonly buffer A { float a[]; };
+layout(std430, binding = 2) readonly buffer B { float b[]; };
+layout(push_constant) uniform P { uint len; } p;
+void main()
+{
+    for (uint i = grid_first(); i < p.len; i += grid_stride()) y[i] = a[i] + b[i];
+}
