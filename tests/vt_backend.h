@@ -30,7 +30,7 @@ typedef struct vt_case {
 } vt_case;
 
 /* Builds, runs and downloads the case on one backend into host[i] (malloc'd). */
-static int vt_case_run(gen_backend *be, const vt_case *c, float **init, float **host)
+static inline int vt_case_run(gen_backend *be, const vt_case *c, float **init, float **host)
 {
     gen_arena a = {0};
     gen_tensor t[VT_MAX_T];
@@ -61,7 +61,7 @@ done:
 }
 
 /* Runs c on `test` and on `ref` and compares. Returns 1 when all tensors agree. */
-static int vt_case_check(gen_backend *test, gen_backend *ref, const vt_case *c, uint64_t seed)
+static inline int vt_case_check(gen_backend *test, gen_backend *ref, const vt_case *c, uint64_t seed)
 {
     float *init[VT_MAX_T] = {0}, *a[VT_MAX_T] = {0}, *b[VT_MAX_T] = {0};
     vt_rng rng = {seed};
@@ -96,7 +96,7 @@ static int vt_case_check(gen_backend *test, gen_backend *ref, const vt_case *c, 
 
 /* Creates the Vulkan backend for a test, or returns VT_SKIP with a reason when this
  * machine has no Vulkan device at all. */
-static int vt_vulkan_backend(gen_backend **be)
+static inline int vt_vulkan_backend(gen_backend **be)
 {
     gen_backend_config cfg = {.kind = GEN_BACKEND_VULKAN, .validation = 1};
     cfg.device = getenv("VRGEN_DEVICE");
@@ -109,7 +109,7 @@ static int vt_vulkan_backend(gen_backend **be)
 }
 
 /* Fails the test when the validation layer said anything. */
-static void vt_check_validation(gen_backend *be)
+static inline void vt_check_validation(gen_backend *be)
 {
     gen_backend_stats st;
     gen_backend_get_stats(be, &st);
