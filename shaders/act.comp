@@ -25,43 +25,58 @@ float tanh_safe(float v)
     return sign(v) * ((1.0 - t) / (1.0 + t));
 }
 
+float item_value(uint i)
+{
+    float v = x[i];
+    if (ACT == 0) return v > 0.0 ? v : 0.0;
+    if (ACT == 1) return v > 0.0 ? v : p.alpha * v;
+    if (ACT == 2) return tanh_safe(v);
+    return 1.0 / (1.0 + exp(-v)); // exp overflow gives 1/inf = 0, the right limit
+}
+
+void item_store(uint i, float v)
+{
+    y[i] = v;
+}
+
+#include "common/ew.glsl"
+
 void main()
 {
-    for (uint i = grid_first(); i < p.len; i += grid_stride()) {
-        float v = x[i], r;
-        if (ACT == 0)
-            r = v > 0.0 ? v : 0.0;
-        else if (ACT == 1)
-            r = v > 0.0 ? v : p.alpha * v;
-        else if (ACT == 2)
-            r = tanh_safe(v);
-        else
-            r = 1.0 / (1.0 + exp(-v)); // exp overflow gives 1/inf = 0, the right limit
-        y[i] = r;
-    }
+    ew_loop(p.len);
 }
 #else
 layout(std430, binding = 0) buffer DI { float din[]; };
 layout(std430, binding = 1) readonly buffer DO { float dout[]; };
 layout(std430, binding = 2) readonly buffer I { float x[]; };
 layout(std430, binding = 3) readonly buffer O { float y[]; };
+float item_value(uint i)
+{
+    float d;
+    if (ACT == 0)
+        d = x[i] > 0.0 ? 1.0 : 0.0;
+    else if (ACT == 1)
+        d = x[i] > 0.0 ? 1.0 : p.alpha;
+    else if (ACT == 2) {
+        float o = y[i];
+        d = (1.0 - o) * (1.0 + o); // 1 - o^2 without the cancellation of o*o near 1
+    } else {
+        float o = y[i];
+        d = o * (1.0 - o);
+    }
+    float g = d * dout[i];
+    return ACC != 0 ? din[i] + g : g;
+}
+
+void item_store(uint i, float v)
+{
+    din[i] = v;
+}
+
+#include "common/ew.glsl"
+
 void main()
 {
-    for (uint i = grid_first(); i < p.len; i += grid_stride()) {
-        float d;
-        if (ACT == 0)
-            d = x[i] > 0.0 ? 1.0 : 0.0;
-        else if (ACT == 1)
-            d = x[i] > 0.0 ? 1.0 : p.alpha;
-        else if (ACT == 2) {
-            float o = y[i];
-            d = (1.0 - o) * (1.0 + o); // 1 - o^2 without the cancellation of o*o near 1
-        } else {
-            float o = y[i];
-            d = o * (1.0 - o);
-        }
-        float g = d * dout[i];
-        din[i] = ACC != 0 ? din[i] + g : g;
-    }
+    ew_loop(p.len);
 }
 #endif

@@ -5,7 +5,19 @@ layout(std430, binding = 0) writeonly buffer O { float y[]; };
 layout(std430, binding = 1) readonly buffer A { float a[]; };
 layout(std430, binding = 2) readonly buffer B { float b[]; };
 layout(push_constant) uniform P { uint len; } p;
+float item_value(uint i)
+{
+    return a[i] + b[i];
+}
+
+void item_store(uint i, float v)
+{
+    y[i] = v;
+}
+
+#include "common/ew.glsl"
+
 void main()
 {
-    for (uint i = grid_first(); i < p.len; i += grid_stride()) y[i] = a[i] + b[i];
+    ew_loop(p.len);
 }

@@ -8,12 +8,21 @@ layout(constant_id = 3) const int ACC = 0; // 0 overwrites dst (never reads it),
 layout(std430, binding = 0) buffer D { float dst[]; };
 layout(std430, binding = 1) readonly buffer S { float src[]; };
 layout(push_constant) uniform P { uint len, dst_stride, dst_off, src_stride, src_off; } p;
-void main()
+float item_value(uint i)
 {
     uint r = gl_WorkGroupID.y;
-    uint d0 = r * p.dst_stride + p.dst_off, s0 = r * p.src_stride + p.src_off;
-    for (uint i = grid_first(); i < p.len; i += grid_stride()) {
-        float v = src[s0 + i];
-        dst[d0 + i] = ACC != 0 ? dst[d0 + i] + v : v;
-    }
+    float v = src[r * p.src_stride + p.src_off + i];
+    return ACC != 0 ? dst[r * p.dst_stride + p.dst_off + i] + v : v;
+}
+
+void item_store(uint i, float v)
+{
+    dst[gl_WorkGroupID.y * p.dst_stride + p.dst_off + i] = v;
+}
+
+#include "common/ew.glsl"
+
+void main()
+{
+    ew_loop(p.len);
 }

@@ -45,10 +45,22 @@ void main()
         float inv = 1.0 / float(p.hw);
         float mdy = s.x * inv, mdyx = s.y * inv;
         float gr = rstd * gamma[pl % p.c];
-        for (uint i = lo + t; i < hi; i += nt) {
-            float xhat = (x[base + i] - mean) * rstd;
-            float g = gr * (dy[base + i] - mdy - xhat * mdyx);
-            din[base + i] = ACC != 0 ? din[base + i] + g : g;
+        // the loads of 4 elements before their stores (as far as the compiler knows, din
+        // may alias the inputs): more memory requests in flight
+        for (uint i0 = lo + t; i0 < hi; i0 += 4u * nt) {
+            float g[4];
+            [[unroll]] for (uint q = 0u; q < 4u; q++) {
+                uint i = i0 + q * nt;
+                if (i < hi) {
+                    float xhat = (x[base + i] - mean) * rstd;
+                    g[q] = gr * (dy[base + i] - mdy - xhat * mdyx);
+                    if (ACC != 0) g[q] += din[base + i];
+                }
+            }
+            [[unroll]] for (uint q = 0u; q < 4u; q++) {
+                uint i = i0 + q * nt;
+                if (i < hi) din[base + i] = g[q];
+            }
         }
     }
     if ((HAS_DGAMMA != 0 || HAS_DBETA != 0) && k == 0u && pl < p.c) {

@@ -48,7 +48,18 @@ void main()
     float rstd = 1.0 / sqrt(var + p.eps);
     uint ch = pl % p.c;
     float a = rstd * gamma[ch], b = beta[ch];
-    for (uint i = lo + t; i < hi; i += nt) y[base + i] = (x[base + i] - mean) * a + b;
+    // 4 loads before the stores (x and y may alias): more memory requests in flight
+    for (uint i0 = lo + t; i0 < hi; i0 += 4u * nt) {
+        float v[4];
+        [[unroll]] for (uint q = 0u; q < 4u; q++) {
+            uint i = i0 + q * nt;
+            v[q] = i < hi ? x[base + i] : 0.0;
+        }
+        [[unroll]] for (uint q = 0u; q < 4u; q++) {
+            uint i = i0 + q * nt;
+            if (i < hi) y[base + i] = (v[q] - mean) * a + b;
+        }
+    }
     if (k == 0u && t == 0u) {
         stats[2u * pl] = mean;
         stats[2u * pl + 1u] = rstd;

@@ -40,10 +40,20 @@ float grad(uint i)
 #endif
 }
 
+float item_value(uint i)
+{
+    float g = grad(i);
+    return ACC != 0 ? dx[i] + g : g;
+}
+
+void item_store(uint i, float v)
+{
+    dx[i] = v;
+}
+
+#include "common/ew.glsl"
+
 void main()
 {
-    for (uint i = grid_first(); i < p.len; i += grid_stride()) {
-        float g = grad(i);
-        dx[i] = ACC != 0 ? dx[i] + g : g;
-    }
+    ew_loop(p.len);
 }

@@ -6,7 +6,7 @@
 //   MODE_L1 |a - b|, MODE_MSE (a - b)^2, MODE_LSGAN (x - target)^2, MODE_HINGE (HMODE:
 //   relu(1 - x), relu(1 + x), -x), MODE_SUM x, MODE_TV squared differences to the right
 //   and lower neighbour in x (np, h, w). a, b, x: len floats; out: G floats.
-// Accuracy: each invocation sums about chunk / 256 terms, then a pairwise tree.
+// Accuracy: each invocation sums about chunk / 256 terms, then wg_sum (common/reduce.glsl).
 #include "common/base.glsl"
 #include "common/reduce.glsl"
 layout(constant_id = 3) const int HMODE = 0; // gen_hinge_mode

@@ -54,41 +54,39 @@ void main()
 layout(std430, binding = 0) buffer DI { float din[]; };
 layout(std430, binding = 1) readonly buffer DO { float dout[]; };
 
-// Weight with which output index o (axis of 2n) reads input index i: the reference's tap,
-// source s = max((o + 0.5) / 2 - 0.5, 0), i0 = floor(s), i1 = min(i0 + 1, n - 1).
-float tap(int o, int i, int n)
+// The adjoint of the forward taps along one axis of n inputs: input i is read by outputs
+// 2i-1 (1/4), 2i (3/4), 2i+1 (3/4), 2i+2 (1/4), except at the edges, where the clamped
+// source coordinate gives output 0 all of input 0 and output 2n-1 all of input n-1 (and
+// outputs -1, 2n do not exist). w[k] weights output 2i-1+k; o[k] is that output clamped
+// into range (its weight is then 0).
+void taps(int i, int n, out vec4 w, out ivec4 o)
 {
-    float s = max((float(o) + 0.5) * 0.5 - 0.5, 0.0);
-    int a = int(s), b = min(a + 1, n - 1);
-    float l1 = s - float(a);
-    return (a == i ? 1.0 - l1 : 0.0) + (b == i ? l1 : 0.0);
+    bool first = i == 0, last = i == n - 1;
+    w = vec4(first ? 0.0 : 0.25, first ? 1.0 : 0.75, last ? 1.0 : 0.75, last ? 0.0 : 0.25);
+    o = clamp(ivec4(2 * i - 1, 2 * i, 2 * i + 1, 2 * i + 2), ivec4(0), ivec4(2 * n - 1));
 }
 
 void main()
 {
-    int w = int(p.w), h = int(p.h), ow = 2 * w, oh = 2 * h;
+    int w = int(p.w), h = int(p.h), ow = 2 * w;
     for (uint idx = grid_first(); idx < p.len; idx += grid_stride()) {
         int j = int(idx % p.w), r = int(idx / p.w), i = r % h, pl = r / h;
-        uint ob = uint(pl) * uint(oh * ow);
-        float g = 0.0;
+        uint ob = uint(pl) * uint(4 * h * w);
+        float g;
         if (BILINEAR == 0) {
             uint o = ob + uint(2 * i * ow + 2 * j);
             g = (dout[o] + dout[o + 1u]) + (dout[o + uint(ow)] + dout[o + uint(ow) + 1u]);
         } else {
-            // outputs 2i-1 .. 2i+2 are the only ones whose taps can reach input i
-            [[unroll]] for (int dy = -1; dy <= 2; dy++) {
-                int oy = 2 * i + dy;
-                if (oy < 0 || oy >= oh) continue;
-                float wy = tap(oy, i, h);
-                if (wy == 0.0) continue;
-                float row = 0.0;
-                [[unroll]] for (int dx = -1; dx <= 2; dx++) {
-                    int ox = 2 * j + dx;
-                    if (ox < 0 || ox >= ow) continue;
-                    float wx = tap(ox, j, w);
-                    if (wx != 0.0) row += wx * dout[ob + uint(oy * ow + ox)];
-                }
-                g += wy * row;
+            vec4 wy, wx;
+            ivec4 oy, ox;
+            taps(i, h, wy, oy);
+            taps(j, w, wx, ox);
+            g = 0.0;
+            [[unroll]] for (int a = 0; a < 4; a++) {
+                uint rb = ob + uint(oy[a] * ow);
+                vec4 v = vec4(dout[rb + uint(ox.x)], dout[rb + uint(ox.y)], dout[rb + uint(ox.z)],
+                              dout[rb + uint(ox.w)]);
+                g += wy[a] * dot(wx, v);
             }
         }
         din[idx] = ACC != 0 ? din[idx] + g : g;

@@ -54,20 +54,6 @@ _Static_assert(sizeof(pc_fma_peak) <= VK_PUSH_BYTES, "push constants");
 
 static void plan_fma_peak(vk_plan *pl, gen_tensor out, int rounds)
 {
-    if (getenv("VRGEN_EXP_LOAD")) {
-        vk_dispatch *d = vk_plan_add(pl, "exp_load", 8, 1, 1);
-        pc_fma_peak pc = {(uint32_t)gen_tensor_len(out), 0.999f, 0.001f};
-        vk_spec(d, (uint32_t)atoi(getenv("VRGEN_EXP_LOAD")));
-        vk_bind(d, out);
-        if (atoi(getenv("VRGEN_EXP_LOAD")) == 5)
-            vk_bind_texel4(d, out);
-        else
-            vk_bind_texel(d, out);
-        vk_bind(d, out);
-        vk_push(d, &pc, sizeof(pc));
-        vk_groups(d, pc.len, 1, 1);
-        return;
-    }
     vk_dispatch *d = vk_plan_add(pl, "fma_peak", 256, 1, 1);
     pc_fma_peak pc = {(uint32_t)gen_tensor_len(out), 0.999f, 0.001f};
     vk_spec(d, (uint32_t)rounds);
@@ -77,8 +63,8 @@ static void plan_fma_peak(vk_plan *pl, gen_tensor out, int rounds)
 }
 
 /*
- * Everything below uses 1D work groups of VK_OPS_WG invocations (a power of two: the
- * shared-memory reductions of common/reduce.glsl need one), except the gram kernels (16x16).
+ * Everything below uses 1D work groups of VK_OPS_WG invocations (a multiple of 16, as the
+ * work-group sums of common/reduce.glsl need), except the gram kernels (16x16).
  * Spec constants 0..2 are the work group size; ACC (the activation-gradient acc flag) and
  * mode switches follow as spec constants, so acc == 0 compiles to code that never reads the
  * destination. An absent output (buf == NULL) plans no dispatch.
@@ -109,7 +95,7 @@ static void plan_add(vk_plan *pl, const gen_node *nd)
     pc_len pc = {len32(gen_tensor_len(nd->t[0]))};
     for (int i = 0; i < 3; i++) vk_bind(d, nd->t[i]);
     vk_push(d, &pc, sizeof(pc));
-    vk_groups_1d(d, pc.len);
+    vk_groups_1d(d, div_up(pc.len, 4)); /* ew_loop: 4 items per invocation */
 }
 
 /* act.comp: spec 3 = gen_act, spec 4 = ACC */
@@ -129,7 +115,7 @@ static void plan_act(vk_plan *pl, const gen_node *nd, int bwd)
     vk_spec(d, bwd ? (uint32_t)(nd->acc != 0) : 0);
     for (int i = 0; i < (bwd ? 4 : 2); i++) vk_bind(d, nd->t[i]); /* absent in/out: dummy */
     vk_push(d, &pc, sizeof(pc));
-    vk_groups_1d(d, pc.len);
+    vk_groups_1d(d, div_up(pc.len, 4)); /* ew_loop: 4 items per invocation */
 }
 
 /* concat.comp: spec 3 = ACC; one dispatch per half, work group y = image */
@@ -146,7 +132,7 @@ static void plan_strided_copy(vk_plan *pl, gen_tensor dst, gen_tensor src, int r
     vk_bind(d, dst);
     vk_bind(d, src);
     vk_push(d, &pc, sizeof(pc));
-    vk_groups_1d(d, div_up(pc.len, 4)); /* rows share the parallelism */
+    vk_groups_1d(d, div_up(pc.len, 16)); /* ew_loop: 4 items per invocation; rows share */
     VG_ASSERT(rows >= 1 && rows <= 65535);
     d->groups[1] = (uint32_t)rows;
 }
@@ -218,13 +204,14 @@ static void plan_avgpool(vk_plan *pl, const gen_node *nd, int bwd)
 
 /*
  * Instance norm splits each (n, c) plane into nchunk chunks, one work group each (grid
- * (nchunk, n * c)), so a few big planes still fill every core: about 4096 elements (16 per
- * invocation) per chunk, at least 64 groups when the planes allow 1024 per chunk, and at
- * most VK_OPS_WG chunks (the merge gives one partial to each invocation).
+ * (nchunk, n * c)), so that a few big planes still fill every core: about 16384 elements
+ * (64 per invocation) per chunk, more chunks (down to 1024 elements) while there are fewer
+ * than 128 groups, and at most VK_OPS_WG chunks (the merge gives one partial to each
+ * invocation).
  */
 static void instnorm_chunks(size_t hw, size_t planes, uint32_t *chunk, uint32_t *nchunk)
 {
-    size_t nc = div_up(hw, 4096), want = div_up(64, planes), most = div_up(hw, 1024);
+    size_t nc = div_up(hw, 16384), want = div_up(128, planes), most = div_up(hw, 1024);
     if (nc < want) nc = want < most ? want : most;
     if (nc > VK_OPS_WG) nc = VK_OPS_WG;
     if (nc < 1) nc = 1;
@@ -429,7 +416,7 @@ static void plan_loss_bwd(vk_plan *pl, const gen_node *nd)
     vk_bind(d, x);
     if (two_inputs) vk_bind(d, t[2]);
     vk_push(d, &pc, sizeof(pc));
-    vk_groups_1d(d, pc.len);
+    vk_groups_1d(d, div_up(pc.len, 4)); /* ew_loop: 4 items per invocation */
 }
 
 /* gram_fwd.comp (tile and -DCOMBINE) */
@@ -505,7 +492,8 @@ static void plan_gram_bwd(vk_plan *pl, const gen_node *nd)
     vk_bind(d, dg);
     vk_bind(d, f);
     vk_push(d, &pc, sizeof(pc));
-    vk_groups(d, div_up(hw, GRAM_TILE) * 16, div_up(c, GRAM_TILE) * 16, (uint64_t)f.n);
+    size_t ptiles = div_up(hw, GRAM_TILE); /* the shader loops when capped */
+    vk_groups(d, (ptiles < 65535 ? ptiles : 65535) * 16, div_up(c, GRAM_TILE) * 16, (uint64_t)f.n);
 }
 
 /* adam.comp: hyper is bound, never pushed (the host rewrites it between replays) */

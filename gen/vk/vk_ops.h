@@ -14,7 +14,7 @@
 #define VK_MAX_DISPATCH 8 /* per node */
 
 typedef struct vk_dispatch {
-    const char *shader; /* variant name in the embedded SPIR-V table */
+    char shader[48]; /* variant name in the embedded SPIR-V table */
     uint32_t spec[VK_MAX_SPEC];
     int nspec; /* by convention spec[0..2] is the work group size (ids 0, 1, 2) */
     gen_tensor bind[VK_MAX_BIND];
@@ -46,8 +46,10 @@ void vk_bind_texel(vk_dispatch *d, gen_tensor t);
 void vk_bind_texel4(vk_dispatch *d, gen_tensor t);
 /* Binds nfloats of scratch (fresh for this node; contents undefined at node start). */
 gen_tensor vk_bind_scratch(vk_plan *pl, vk_dispatch *d, size_t nfloats);
-/* Rebinds a scratch view taken earlier in the same node (for a later dispatch). */
+/* Rebinds a scratch view taken earlier in the same node (for a later dispatch), as a
+ * storage buffer or as an RGBA32F texel buffer. */
 void vk_bind_scratch_view(vk_dispatch *d, gen_tensor t);
+void vk_bind_scratch_texel4(vk_dispatch *d, gen_tensor t);
 /* Copies the push-constant struct (size <= VK_PUSH_BYTES). */
 void vk_push(vk_dispatch *d, const void *data, size_t size);
 void vk_spec(vk_dispatch *d, uint32_t v);

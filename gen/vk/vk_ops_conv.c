@@ -9,7 +9,7 @@
 
 #include "common/vg_error.h"
 
-/* conv2d_fwd_naive.comp */
+/* conv2d_bwd_data.comp, conv2d_bwd_weight.comp */
 typedef struct pc_conv {
     int32_t n, ic, ih, iw, oc, oh, ow, pad;
 } pc_conv;
@@ -21,75 +21,79 @@ static pc_conv conv_pc(const gen_conv2d_desc *c)
     return pc;
 }
 
-static void conv_spec(vk_dispatch *d, const gen_conv2d_desc *c)
+/* conv2d_pad.comp */
+typedef struct pc_conv_pad {
+    int32_t nc, ih, iw, hp, wp, pad;
+} pc_conv_pad;
+_Static_assert(sizeof(pc_conv_pad) <= VK_PUSH_BYTES, "push constants");
+
+/* conv2d_pack.comp */
+typedef struct pc_conv_pack {
+    int32_t ic, oc, nob;
+} pc_conv_pack;
+_Static_assert(sizeof(pc_conv_pack) <= VK_PUSH_BYTES, "push constants");
+
+/* conv2d_fwd_tx.comp */
+typedef struct pc_conv_tx {
+    int32_t n, ic, hp, wp4, oc, oh, ow, nob;
+} pc_conv_tx;
+_Static_assert(sizeof(pc_conv_tx) <= VK_PUSH_BYTES, "push constants");
+
+/* Invocations per work group along x for the texel kernels: one SIMD vector (8 lanes) on
+ * CPU implementations, where each group runs on one thread; more on GPUs. */
+static uint32_t tx_lanes(const vk_plan *pl)
 {
-    vk_spec(d, (uint32_t)c->k);
-    vk_spec(d, (uint32_t)c->stride);
-    vk_spec(d, (uint32_t)c->pad_mode);
-    vk_spec(d, (uint32_t)c->has_bias);
+    return pl->ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : 64;
 }
 
-static void plan_fwd_tile(vk_plan *pl, const gen_node *nd, int lx, int m, int px)
-{
-    const gen_conv2d_desc *c = &nd->conv;
-    pc_conv pc = conv_pc(c);
-    static char name[64];
-    int texel = getenv("VRGEN_CONV_TEXEL") != NULL;
-    snprintf(name, sizeof(name), "conv2d_fwd_k%ds%dm%dp%d%s", c->k, c->stride, m, px,
-             texel ? "t" : "");
-    vk_dispatch *d = vk_plan_add(pl, name, (uint32_t)lx, 1, 1);
-    conv_spec(d, c);
-    vk_bind(d, nd->t[0]);
-    if (texel)
-        vk_bind_texel(d, nd->t[1]);
-    else
-        vk_bind(d, nd->t[1]);
-    vk_bind(d, nd->t[2]);
-    vk_bind(d, nd->t[3]);
-    vk_push(d, &pc, sizeof(pc));
-    uint64_t nob = (uint64_t)(c->oc + m - 1) / m;
-    vk_groups(d, (uint64_t)(pc.ow + px - 1) / px, (uint64_t)pc.oh, (uint64_t)pc.n * nob * 1);
-    d->groups[1] = (uint32_t)pc.oh;
-    d->groups[2] = (uint32_t)(pc.n * nob);
-}
-
-static void plan_exp(vk_plan *pl, const gen_node *nd, int m)
-{
-    const gen_conv2d_desc *c = &nd->conv;
-    static char name[32];
-    snprintf(name, sizeof(name), getenv("VRGEN_EXPU") ? "exp_conv_u%d" : "exp_conv%d", m);
-    vk_dispatch *d = vk_plan_add(pl, name, 8, 1, 1);
-    int nob = (c->oc + m - 1) / m;
-    int32_t pc[8] = {c->n, c->ic, c->ih, c->iw / 4, c->oc, gen_conv2d_oh(c), gen_conv2d_ow(c), nob};
-    vk_bind(d, nd->t[0]);
-    vk_bind_texel4(d, nd->t[1]);
-    vk_bind_texel4(d, nd->t[2]);
-    vk_push(d, pc, sizeof(pc));
-    d->groups[0] = (uint32_t)((c->iw + 31) / 32);
-    d->groups[1] = (uint32_t)gen_conv2d_oh(c);
-    d->groups[2] = (uint32_t)(c->n * nob);
-}
-
+/*
+ * Forward: pad the input into scratch (padding mode applied, rows a multiple of 4 floats),
+ * pack the weights into [ob][ic][K][K][M], then the texel kernel. t: out, in, w, b.
+ */
 static void plan_fwd(vk_plan *pl, const gen_node *nd)
 {
-    if (getenv("VRGEN_EXPCONV") && nd->conv.k == 3 && nd->conv.stride == 1) {
-        plan_exp(pl, nd, atoi(getenv("VRGEN_EXPCONV")));
-        return;
-    }
-    const char *v = getenv("VRGEN_CONV");
-    if (v && nd->conv.k == 3 && nd->conv.stride == 1) {
-        int lx = 8, m = 8, px = 2;
-        sscanf(v, "%d,%d,%d", &lx, &m, &px);
-        plan_fwd_tile(pl, nd, lx, m, px);
-        return;
-    }
     const gen_conv2d_desc *c = &nd->conv;
-    pc_conv pc = conv_pc(c);
-    vk_dispatch *d = vk_plan_add(pl, "conv2d_fwd_naive", 16, 16, 1);
-    conv_spec(d, c);
-    for (int i = 0; i < 4; i++) vk_bind(d, nd->t[i]);
+    const int m = c->oc <= 4 ? 4 : 8;
+    const int nob = (c->oc + m - 1) / m;
+    const int oh = gen_conv2d_oh(c), ow = gen_conv2d_ow(c);
+    const uint32_t lx = tx_lanes(pl);
+    const int ntx = (ow + 4 * (int)lx - 1) / (4 * (int)lx);
+    const int nv = 3 * c->stride + c->k;
+    int wp4 = ((ntx * (int)lx - 1) * 4 * c->stride) / 4 + (nv + 3) / 4;
+    if (wp4 * 4 < c->iw + 2 * c->pad) wp4 = (c->iw + 2 * c->pad + 3) / 4;
+    const int hp = c->ih + 2 * c->pad;
+
+    vk_dispatch *d = vk_plan_add(pl, "conv2d_pad", 256, 1, 1);
+    vk_spec(d, (uint32_t)c->pad_mode);
+    pc_conv_pad pp = {c->n * c->ic, c->ih, c->iw, hp, wp4 * 4, c->pad};
+    gen_tensor xpad = vk_bind_scratch(pl, d, (size_t)c->n * c->ic * hp * wp4 * 4);
+    vk_bind(d, nd->t[1]);
+    vk_push(d, &pp, sizeof(pp));
+    vk_groups_1d(d, (uint64_t)xpad.w);
+
+    d = vk_plan_add(pl, "conv2d_pack", 256, 1, 1);
+    vk_spec(d, (uint32_t)c->k);
+    vk_spec(d, (uint32_t)m);
+    pc_conv_pack pk = {c->ic, c->oc, nob};
+    gen_tensor wpk = vk_bind_scratch(pl, d, (size_t)nob * c->ic * c->k * c->k * m);
+    vk_bind(d, nd->t[2]);
+    vk_push(d, &pk, sizeof(pk));
+    vk_groups_1d(d, (uint64_t)wpk.w);
+
+    char name[40];
+    snprintf(name, sizeof(name), "conv2d_fwd_tx_k%ds%dm%d", c->k, c->stride, m);
+    d = vk_plan_add(pl, name, lx, 1, 1);
+    vk_spec(d, (uint32_t)c->has_bias);
+    pc_conv_tx pc = {c->n, c->ic, hp, wp4, c->oc, oh, ow, nob};
+    vk_bind(d, nd->t[0]);
+    vk_bind_scratch_texel4(d, xpad);
+    vk_bind_scratch_texel4(d, wpk);
+    vk_bind(d, nd->t[3]);
     vk_push(d, &pc, sizeof(pc));
-    vk_groups(d, (uint64_t)pc.ow, (uint64_t)pc.oh, (uint64_t)pc.n * pc.oc);
+    d->groups[0] = (uint32_t)ntx;
+    d->groups[1] = (uint32_t)oh;
+    d->groups[2] = (uint32_t)(c->n * nob);
+    VG_ASSERT(oh <= 65535 && c->n * nob <= 65535);
 }
 
 /* conv2d_bwd_bias.comp */

@@ -32,7 +32,8 @@ vk_dispatch *vk_plan_add(vk_plan *pl, const char *shader, uint32_t lx, uint32_t 
     VG_ASSERT(pl->count < VK_MAX_DISPATCH);
     vk_dispatch *d = &pl->d[pl->count++];
     memset(d, 0, sizeof(*d));
-    d->shader = shader;
+    VG_ASSERT(strlen(shader) < sizeof(d->shader));
+    strcpy(d->shader, shader);
     d->spec[0] = lx;
     d->spec[1] = ly;
     d->spec[2] = lz;
@@ -74,6 +75,14 @@ void vk_bind_scratch_view(vk_dispatch *d, gen_tensor t)
 {
     d->scratch_mask |= 1u << d->nbind;
     vk_bind(d, t);
+}
+
+void vk_bind_scratch_texel4(vk_dispatch *d, gen_tensor t)
+{
+    VG_ASSERT(t.w % 4 == 0);
+    d->texel_mask |= 1u << d->nbind;
+    d->texel4_mask |= 1u << d->nbind;
+    vk_bind_scratch_view(d, t);
 }
 
 void vk_push(vk_dispatch *d, const void *data, size_t size)

@@ -1,0 +1,70 @@
+#version 450
+// conv2d_fwd_tx.comp - direct convolution for CPU-class Vulkan devices (lavapipe) and GPUs:
+// out (n, oc, oh, ow) = b + sum w (oc, ic, K, K) * xpad (n, ic, hp, wp).
+// Inputs come pre-padded (conv2d_pad.comp: the padding mode is already applied, rows are a
+// multiple of 4 floats) and weights pre-packed (conv2d_pack.comp: [ob][ic][K][K][M]), both
+// read as RGBA32F texel buffers: on lavapipe a texel fetch gathers all lanes at once while a
+// storage buffer load runs lane by lane, and a fetch with the same coordinate in every lane
+// yields four broadcast weights. Each invocation computes M output channels x 4 consecutive
+// pixels of one row; group (x tile, oy, n * nob + ob).
+#include "common/base.glsl"
+#ifndef K
+#define K 3
+#endif
+#ifndef S
+#define S 1
+#endif
+#ifndef M
+#define M 8
+#endif
+layout(constant_id = 3) const int HAS_BIAS = 0;
+layout(std430, binding = 0) writeonly buffer O { float y[]; };
+layout(binding = 1) uniform samplerBuffer xin; // padded input
+layout(binding = 2) uniform samplerBuffer wpk; // packed weights
+layout(std430, binding = 3) readonly buffer B { float b[]; };
+layout(push_constant) uniform PC { int n, ic, hp, wp4, oc, oh, ow, nob; } p;
+
+const int NV = 3 * S + K;        // input floats one row of 4 outputs reads
+const int NT = (NV + 3) / 4;     // texels holding them
+
+void main()
+{
+    int oy = int(gl_WorkGroupID.y);
+    int n = int(gl_WorkGroupID.z) / p.nob;
+    int ob = int(gl_WorkGroupID.z) % p.nob;
+    int x0 = int(gl_GlobalInvocationID.x) * 4; // first of this invocation's 4 outputs
+    float acc[M][4];
+    [[unroll]] for (int m = 0; m < M; m++) {
+        float bias = 0.0;
+        if (HAS_BIAS != 0) bias = b[min(ob * M + m, p.oc - 1)];
+        [[unroll]] for (int j = 0; j < 4; j++) acc[m][j] = bias;
+    }
+    for (int i = 0; i < p.ic; i++) {
+        [[unroll]] for (int ky = 0; ky < K; ky++) {
+            int base = ((n * p.ic + i) * p.hp + oy * S + ky) * p.wp4 + (x0 * S) / 4;
+            float v[NT * 4];
+            [[unroll]] for (int t = 0; t < NT; t++) {
+                vec4 q = texelFetch(xin, base + t);
+                v[4 * t] = q.x;
+                v[4 * t + 1] = q.y;
+                v[4 * t + 2] = q.z;
+                v[4 * t + 3] = q.w;
+            }
+            int wb = ((ob * p.ic + i) * K + ky) * K * (M / 4);
+            [[unroll]] for (int kx = 0; kx < K; kx++) {
+                [[unroll]] for (int m4 = 0; m4 < M / 4; m4++) {
+                    vec4 wq = texelFetch(wpk, wb + kx * (M / 4) + m4);
+                    [[unroll]] for (int mm = 0; mm < 4; mm++)
+                        [[unroll]] for (int j = 0; j < 4; j++)
+                            acc[m4 * 4 + mm][j] += wq[mm] * v[j * S + kx];
+                }
+            }
+        }
+    }
+    [[unroll]] for (int m = 0; m < M; m++) {
+        int o = ob * M + m;
+        int row = ((n * p.oc + o) * p.oh + oy) * p.ow;
+        [[unroll]] for (int j = 0; j < 4; j++)
+            if (o < p.oc && x0 + j < p.ow) y[row + x0 + j] = acc[m][j];
+    }
+}
