@@ -18,7 +18,12 @@
 #define M 8
 #endif
 layout(constant_id = 3) const int HAS_BIAS = 0;
+#ifdef IMG_OUT
+// ow % 4 == 0: rows hold whole texels, so each invocation stores one RGBA per channel
+layout(binding = 0, rgba32f) uniform writeonly imageBuffer yimg;
+#else
 layout(std430, binding = 0) writeonly buffer O { float y[]; };
+#endif
 layout(binding = 1) uniform samplerBuffer xin; // padded input
 layout(binding = 2) uniform samplerBuffer wpk; // packed weights
 layout(std430, binding = 3) readonly buffer B { float b[]; };
@@ -50,21 +55,26 @@ void main()
                 v[4 * t + 2] = q.z;
                 v[4 * t + 3] = q.w;
             }
+            // every fetch of this row before any arithmetic: on lavapipe a fetch is a call,
+            // which spills live vector registers, so keep the accumulator block call-free
             int wb = ((ob * p.ic + i) * K + ky) * K * (M / 4);
-            [[unroll]] for (int kx = 0; kx < K; kx++) {
-                [[unroll]] for (int m4 = 0; m4 < M / 4; m4++) {
-                    vec4 wq = texelFetch(wpk, wb + kx * (M / 4) + m4);
-                    [[unroll]] for (int mm = 0; mm < 4; mm++)
-                        [[unroll]] for (int j = 0; j < 4; j++)
-                            acc[m4 * 4 + mm][j] += wq[mm] * v[j * S + kx];
-                }
-            }
+            vec4 wq[K * (M / 4)];
+            [[unroll]] for (int q = 0; q < K * (M / 4); q++) wq[q] = texelFetch(wpk, wb + q);
+            [[unroll]] for (int kx = 0; kx < K; kx++)
+                [[unroll]] for (int m = 0; m < M; m++)
+                    [[unroll]] for (int j = 0; j < 4; j++)
+                        acc[m][j] += wq[kx * (M / 4) + m / 4][m % 4] * v[j * S + kx];
         }
     }
     [[unroll]] for (int m = 0; m < M; m++) {
         int o = ob * M + m;
         int row = ((n * p.oc + o) * p.oh + oy) * p.ow;
+#ifdef IMG_OUT
+        if (o < p.oc && x0 < p.ow)
+            imageStore(yimg, (row + x0) / 4, vec4(acc[m][0], acc[m][1], acc[m][2], acc[m][3]));
+#else
         [[unroll]] for (int j = 0; j < 4; j++)
             if (o < p.oc && x0 + j < p.ow) y[row + x0 + j] = acc[m][j];
+#endif
     }
 }

@@ -46,7 +46,7 @@ typedef struct vk_pipe {
     VkPipelineLayout layout;
     VkDescriptorSetLayout dsl;
     int nbind;
-    unsigned texel_mask; /* bit i: binding i is a uniform texel buffer (R32_SFLOAT) */
+    uint8_t kind[8]; /* vk_bind_kind of each binding (vk_ops.h) */
 } vk_pipe;
 
 typedef struct gen_vk_ctx {
@@ -117,10 +117,10 @@ float *vk_tensor_map(gen_vk_ctx *c, gen_tensor t);
 int vk_pipe_init(gen_vk_ctx *c);
 void vk_pipe_fini(gen_vk_ctx *c);
 /* Returns the pipeline for shader `name` with specialization constants spec[0..nspec)
- * (constant ids 0..nspec-1) and nbind bindings (storage buffers, or uniform texel buffers
- * where texel_mask has the bit), creating it on first use. */
+ * (constant ids 0..nspec-1) and nbind bindings of the given kinds (vk_bind_kind), creating
+ * it on first use. */
 int vk_pipe_get(gen_vk_ctx *c, const char *name, const uint32_t *spec, int nspec, int nbind,
-                unsigned texel_mask, const vk_pipe **out);
+                const uint8_t *kind, const vk_pipe **out);
 
 /* vk_prog.c */
 int vk_prog_compile(gen_prog *p);

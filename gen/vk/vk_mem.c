@@ -247,7 +247,8 @@ int vk_buf_create(gen_backend *be, size_t nfloats, gen_buf **out)
         .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
         .size = b->size,
         .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
-                 VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                 VK_BUFFER_USAGE_STORAGE_TEXEL_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+                 VK_BUFFER_USAGE_TRANSFER_DST_BIT,
     };
     GEN_VK_CHECK(vkCreateBuffer(c->device, &bi, NULL, &b->buffer));
     be->stats.buffers++;

@@ -5,7 +5,6 @@
 #include "gen/vk/vk_ops.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "common/vg_error.h"
 
@@ -23,7 +22,7 @@ static pc_conv conv_pc(const gen_conv2d_desc *c)
 
 /* conv2d_pad.comp */
 typedef struct pc_conv_pad {
-    int32_t nc, ih, iw, hp, wp, pad;
+    int32_t nc, ih, iw, hp, wp4, pad;
 } pc_conv_pad;
 _Static_assert(sizeof(pc_conv_pad) <= VK_PUSH_BYTES, "push constants");
 
@@ -63,13 +62,14 @@ static void plan_fwd(vk_plan *pl, const gen_node *nd)
     if (wp4 * 4 < c->iw + 2 * c->pad) wp4 = (c->iw + 2 * c->pad + 3) / 4;
     const int hp = c->ih + 2 * c->pad;
 
-    vk_dispatch *d = vk_plan_add(pl, "conv2d_pad", 256, 1, 1);
+    vk_dispatch *d = vk_plan_add(pl, "conv2d_pad", 8, 8, 1);
     vk_spec(d, (uint32_t)c->pad_mode);
-    pc_conv_pad pp = {c->n * c->ic, c->ih, c->iw, hp, wp4 * 4, c->pad};
-    gen_tensor xpad = vk_bind_scratch(pl, d, (size_t)c->n * c->ic * hp * wp4 * 4);
-    vk_bind(d, nd->t[1]);
+    pc_conv_pad pp = {c->n * c->ic, c->ih, c->iw, hp, wp4, c->pad};
+    gen_tensor xpad = vk_scratch_take(pl, (size_t)c->n * c->ic * hp * wp4 * 4);
+    vk_bind_scratch_as(d, xpad, VK_BIND_IMAGE_RGBA);
+    vk_bind_as(d, nd->t[1], VK_BIND_TEXEL_R);
     vk_push(d, &pp, sizeof(pp));
-    vk_groups_1d(d, (uint64_t)xpad.w);
+    vk_groups(d, (uint64_t)wp4, (uint64_t)hp, (uint64_t)c->n * c->ic);
 
     d = vk_plan_add(pl, "conv2d_pack", 256, 1, 1);
     vk_spec(d, (uint32_t)c->k);
@@ -81,13 +81,15 @@ static void plan_fwd(vk_plan *pl, const gen_node *nd)
     vk_groups_1d(d, (uint64_t)wpk.w);
 
     char name[40];
-    snprintf(name, sizeof(name), "conv2d_fwd_tx_k%ds%dm%d", c->k, c->stride, m);
+    int img_out = ow % 4 == 0;
+    snprintf(name, sizeof(name), "conv2d_fwd_tx%s_k%ds%dm%d", img_out ? "i" : "", c->k,
+             c->stride, m);
     d = vk_plan_add(pl, name, lx, 1, 1);
     vk_spec(d, (uint32_t)c->has_bias);
     pc_conv_tx pc = {c->n, c->ic, hp, wp4, c->oc, oh, ow, nob};
-    vk_bind(d, nd->t[0]);
-    vk_bind_scratch_texel4(d, xpad);
-    vk_bind_scratch_texel4(d, wpk);
+    vk_bind_as(d, nd->t[0], img_out ? VK_BIND_IMAGE_RGBA : VK_BIND_SSBO);
+    vk_bind_scratch_as(d, xpad, VK_BIND_TEXEL_RGBA);
+    vk_bind_scratch_as(d, wpk, VK_BIND_TEXEL_RGBA);
     vk_bind(d, nd->t[3]);
     vk_push(d, &pc, sizeof(pc));
     d->groups[0] = (uint32_t)ntx;

@@ -5,7 +5,7 @@
  * driver changes: the file is named by device and its header must match the driver's
  * pipelineCacheUUID).
  */
-#include "gen/vk/vk_ctx.h"
+#include "gen/vk/vk_ops.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -123,7 +123,7 @@ void vk_pipe_fini(gen_vk_ctx *c)
     }
 }
 
-/* Creates the set layout, pipeline layout and pipeline of p (p->nbind, p->texel_mask set). */
+/* Creates the set layout, pipeline layout and pipeline of p (p->nbind, p->kind set). */
 static int create_pipeline(gen_vk_ctx *c, const char *name, const uint32_t *spec, int nspec,
                            vk_pipe *p)
 {
@@ -133,8 +133,10 @@ static int create_pipeline(gen_vk_ctx *c, const char *name, const uint32_t *spec
     for (int i = 0; i < p->nbind; i++)
         b[i] = (VkDescriptorSetLayoutBinding){
             .binding = (uint32_t)i,
-            .descriptorType = (p->texel_mask & (1u << i)) ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
-                                                          : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+            .descriptorType = p->kind[i] == VK_BIND_SSBO ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+                              : p->kind[i] == VK_BIND_IMAGE_RGBA
+                                  ? VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER
+                                  : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
             .descriptorCount = 1,
             .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
         };
@@ -192,10 +194,12 @@ fail:
 }
 
 int vk_pipe_get(gen_vk_ctx *c, const char *name, const uint32_t *spec, int nspec, int nbind,
-                unsigned texel_mask, const vk_pipe **out)
+                const uint8_t *kind, const vk_pipe **out)
 {
     char key[160];
-    int len = snprintf(key, sizeof(key), "%s/%d/%x", name, nbind, texel_mask);
+    int len = snprintf(key, sizeof(key), "%s/", name);
+    for (int i = 0; i < nbind && len < (int)sizeof(key); i++)
+        len += snprintf(key + len, sizeof(key) - (size_t)len, "%d", kind[i]);
     for (int i = 0; i < nspec && len < (int)sizeof(key); i++)
         len += snprintf(key + len, sizeof(key) - (size_t)len, ",%u", spec[i]);
     VG_ASSERT(len < (int)sizeof(key));
@@ -225,7 +229,7 @@ int vk_pipe_get(gen_vk_ctx *c, const char *name, const uint32_t *spec, int nspec
     }
     snprintf(p->key, sizeof(p->key), "%s", key);
     p->nbind = nbind;
-    p->texel_mask = texel_mask;
+    memcpy(p->kind, kind, (size_t)nbind);
     ret = create_pipeline(c, name, spec, nspec, p);
     /* kept even on failure so fini destroys what was created */
     c->pipes[c->npipes++] = p;

@@ -42,47 +42,43 @@ vk_dispatch *vk_plan_add(vk_plan *pl, const char *shader, uint32_t lx, uint32_t 
     return d;
 }
 
-void vk_bind(vk_dispatch *d, gen_tensor t)
+void vk_bind_as(vk_dispatch *d, gen_tensor t, vk_bind_kind kind)
 {
     VG_ASSERT(d->nbind < VK_MAX_BIND);
+    if (kind != VK_BIND_SSBO) VG_ASSERT(t.buf || (d->scratch_mask & (1u << d->nbind)));
+    d->kind[d->nbind] = (uint8_t)kind;
     d->bind[d->nbind++] = t;
 }
 
-void vk_bind_texel(vk_dispatch *d, gen_tensor t)
+void vk_bind(vk_dispatch *d, gen_tensor t)
 {
-    VG_ASSERT(t.buf);
-    d->texel_mask |= 1u << d->nbind;
-    vk_bind(d, t);
+    vk_bind_as(d, t, VK_BIND_SSBO);
 }
 
-void vk_bind_texel4(vk_dispatch *d, gen_tensor t)
-{
-    VG_ASSERT(gen_tensor_len(t) % 4 == 0);
-    d->texel4_mask |= 1u << d->nbind;
-    vk_bind_texel(d, t);
-}
-
-gen_tensor vk_bind_scratch(vk_plan *pl, vk_dispatch *d, size_t nfloats)
+gen_tensor vk_scratch_take(vk_plan *pl, size_t nfloats)
 {
     gen_tensor t = {NULL, pl->scratch_used, 1, 1, 1, (int)nfloats};
     VG_ASSERT(nfloats > 0 && nfloats < (1u << 30));
     pl->scratch_used += (nfloats + GEN_TENSOR_ALIGN - 1) / GEN_TENSOR_ALIGN * GEN_TENSOR_ALIGN;
+    return t;
+}
+
+gen_tensor vk_bind_scratch(vk_plan *pl, vk_dispatch *d, size_t nfloats)
+{
+    gen_tensor t = vk_scratch_take(pl, nfloats);
     vk_bind_scratch_view(d, t);
     return t;
 }
 
-void vk_bind_scratch_view(vk_dispatch *d, gen_tensor t)
+void vk_bind_scratch_as(vk_dispatch *d, gen_tensor t, vk_bind_kind kind)
 {
     d->scratch_mask |= 1u << d->nbind;
-    vk_bind(d, t);
+    vk_bind_as(d, t, kind);
 }
 
-void vk_bind_scratch_texel4(vk_dispatch *d, gen_tensor t)
+void vk_bind_scratch_view(vk_dispatch *d, gen_tensor t)
 {
-    VG_ASSERT(t.w % 4 == 0);
-    d->texel_mask |= 1u << d->nbind;
-    d->texel4_mask |= 1u << d->nbind;
-    vk_bind_scratch_view(d, t);
+    vk_bind_scratch_as(d, t, VK_BIND_SSBO);
 }
 
 void vk_push(vk_dispatch *d, const void *data, size_t size)
@@ -194,14 +190,15 @@ int vk_prog_compile(gen_prog *p)
         ret = VG_ERR_NOMEM;
         goto fail;
     }
-    VkDescriptorPoolSize ps[2] = {
+    VkDescriptorPoolSize ps[3] = {
         {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, (uint32_t)(total * VK_MAX_BIND + 1)},
         {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, (uint32_t)(total * VK_MAX_BIND + 1)},
+        {VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER, (uint32_t)(total * VK_MAX_BIND + 1)},
     };
     VkDescriptorPoolCreateInfo dpi = {
         .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
         .maxSets = (uint32_t)(total + 1),
-        .poolSizeCount = 2,
+        .poolSizeCount = 3,
         .pPoolSizes = ps,
     };
     GEN_VK_CHECK(vkCreateDescriptorPool(c->device, &dpi, NULL, &vp->pool));
@@ -232,7 +229,7 @@ int vk_prog_compile(gen_prog *p)
         for (int j = 0; j < plans[i].count; j++) {
             vk_dispatch *d = &plans[i].d[j];
             const vk_pipe *pipe;
-            ret = vk_pipe_get(c, d->shader, d->spec, d->nspec, d->nbind, d->texel_mask, &pipe);
+            ret = vk_pipe_get(c, d->shader, d->spec, d->nspec, d->nbind, d->kind, &pipe);
             if (ret < 0) goto fail;
             VkDescriptorSetAllocateInfo ai = {
                 .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
@@ -257,20 +254,28 @@ int vk_prog_compile(gen_prog *p)
                     .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                     .pBufferInfo = &infos[b],
                 };
-                if (d->texel_mask & (1u << b)) {
-                    VG_ASSERT(gen_tensor_len(t) <= 4ull * c->props.limits.maxTexelBufferElements);
+                if (d->kind[b] != VK_BIND_SSBO) {
+                    int rgba = d->kind[b] != VK_BIND_TEXEL_R;
+                    if (rgba) {
+                        /* whole texels: the tail past the tensor stays in its aligned slot */
+                        infos[b].range = (infos[b].range + 15) / 16 * 16;
+                        VG_ASSERT(t.off + (gen_tensor_len(t) + 3) / 4 * 4 <= t.buf->len);
+                    }
+                    VG_ASSERT(infos[b].range / (rgba ? 16 : 4) <=
+                              c->props.limits.maxTexelBufferElements);
                     VkBufferViewCreateInfo vi = {
                         .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
                         .buffer = infos[b].buffer,
-                        .format = (d->texel4_mask & (1u << b)) ? VK_FORMAT_R32G32B32A32_SFLOAT
-                                                               : VK_FORMAT_R32_SFLOAT,
+                        .format = rgba ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT,
                         .offset = infos[b].offset,
                         .range = infos[b].range,
                     };
                     VkBufferView *view = &vp->views[vp->nviews];
                     GEN_VK_CHECK(vkCreateBufferView(c->device, &vi, NULL, view));
                     vp->nviews++;
-                    w[b].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+                    w[b].descriptorType = d->kind[b] == VK_BIND_IMAGE_RGBA
+                                              ? VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER
+                                              : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
                     w[b].pBufferInfo = NULL;
                     w[b].pTexelBufferView = view;
                 } else {
