@@ -10,9 +10,19 @@
 #include "common/reduce.glsl"
 layout(push_constant) uniform P { uint hw, chunk, nchunk, c; float eps; } p;
 layout(std430, binding = 0) buffer Part { vec2 part[]; };
+#ifdef TEXEL
+// -DTEXEL (hw and chunk multiples of 4): x read as RGBA texels, y written as RGBA texels,
+// one call per 4 floats and 8 lanes on lavapipe instead of a loop over lanes per float
+layout(binding = 1) uniform samplerBuffer xt;
+#else
 layout(std430, binding = 1) readonly buffer I { float x[]; };
+#endif
 #ifdef PASS_NORM
+#ifdef TEXEL
+layout(binding = 2, rgba32f) uniform writeonly imageBuffer yt;
+#else
 layout(std430, binding = 2) writeonly buffer O { float y[]; };
+#endif
 layout(std430, binding = 3) writeonly buffer S { float stats[]; };
 layout(std430, binding = 4) readonly buffer G { float gamma[]; };
 layout(std430, binding = 5) readonly buffer B { float beta[]; };
@@ -24,6 +34,17 @@ void main()
     uint pl = gl_WorkGroupID.y, k = gl_WorkGroupID.x;
     uint lo = k * p.chunk, hi = min(lo + p.chunk, p.hw), base = pl * p.hw;
 #ifdef PASS_STATS
+#ifdef TEXEL
+    vec4 s4 = vec4(0.0);
+    for (uint i = lo / 4u + t; i < hi / 4u; i += nt) s4 += texelFetch(xt, int(base / 4u + i));
+    float m = wg_sum(s4.x + s4.y + s4.z + s4.w) / float(hi - lo);
+    vec4 q4 = vec4(0.0);
+    for (uint i = lo / 4u + t; i < hi / 4u; i += nt) {
+        vec4 d = texelFetch(xt, int(base / 4u + i)) - m;
+        q4 += d * d;
+    }
+    float q = wg_sum(q4.x + q4.y + q4.z + q4.w);
+#else
     float s = 0.0;
     for (uint i = lo + t; i < hi; i += nt) s += x[base + i];
     float m = wg_sum(s) / float(hi - lo);
@@ -33,6 +54,7 @@ void main()
         q += d * d;
     }
     q = wg_sum(q);
+#endif
     if (t == 0u) part[pl * p.nchunk + k] = vec2(m, q);
 #else
     // merge the partials of this plane: invocation j holds chunk j (nchunk <= group size)
@@ -48,6 +70,10 @@ void main()
     float rstd = 1.0 / sqrt(var + p.eps);
     uint ch = pl % p.c;
     float a = rstd * gamma[ch], b = beta[ch];
+#ifdef TEXEL
+    for (uint i = lo / 4u + t; i < hi / 4u; i += nt)
+        imageStore(yt, int(base / 4u + i), (texelFetch(xt, int(base / 4u + i)) - mean) * a + b);
+#else
     // 4 loads before the stores (x and y may alias): more memory requests in flight
     for (uint i0 = lo + t; i0 < hi; i0 += 4u * nt) {
         float v[4];
@@ -60,6 +86,7 @@ void main()
             if (i < hi) y[base + i] = (v[q] - mean) * a + b;
         }
     }
+#endif
     if (k == 0u && t == 0u) {
         stats[2u * pl] = mean;
         stats[2u * pl + 1u] = rstd;

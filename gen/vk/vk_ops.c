@@ -235,17 +235,24 @@ static void plan_instnorm_fwd(vk_plan *pl, const gen_node *nd)
     pc_instnorm_fwd pc = {len32((size_t)in.h * in.w), 0, 0, (uint32_t)in.c, GEN_IN_EPS};
     len32(gen_tensor_len(in));
     instnorm_chunks(pc.hw, planes, &pc.chunk, &pc.nchunk);
+    /* planes of whole texels: the texel variant (4 floats per fetch and store) */
+    int tx = pc.hw % 4 == 0;
+    if (tx && pc.chunk % 4) {
+        pc.chunk = (pc.chunk + 3) / 4 * 4;
+        pc.nchunk = (pc.hw + pc.chunk - 1) / pc.chunk;
+    }
 
-    vk_dispatch *d = vk_plan_add(pl, "instnorm_fwd_stats", VK_OPS_WG, 1, 1);
+    vk_dispatch *d = vk_plan_add(pl, tx ? "instnorm_fwd_stats_tx" : "instnorm_fwd_stats",
+                                 VK_OPS_WG, 1, 1);
     gen_tensor part = vk_bind_scratch(pl, d, planes * pc.nchunk * 2);
-    vk_bind(d, in);
+    vk_bind_as(d, in, tx ? VK_BIND_TEXEL_RGBA : VK_BIND_SSBO);
     vk_push(d, &pc, sizeof(pc));
     vk_groups(d, (uint64_t)pc.nchunk * VK_OPS_WG, planes, 1);
 
-    d = vk_plan_add(pl, "instnorm_fwd_norm", VK_OPS_WG, 1, 1);
+    d = vk_plan_add(pl, tx ? "instnorm_fwd_norm_tx" : "instnorm_fwd_norm", VK_OPS_WG, 1, 1);
     vk_bind_scratch_view(d, part);
-    vk_bind(d, in);
-    vk_bind(d, t[0]);
+    vk_bind_as(d, in, tx ? VK_BIND_TEXEL_RGBA : VK_BIND_SSBO);
+    vk_bind_as(d, t[0], tx ? VK_BIND_IMAGE_RGBA : VK_BIND_SSBO);
     vk_bind(d, t[1]);
     vk_bind(d, t[3]);
     vk_bind(d, t[4]);
