@@ -46,9 +46,10 @@ int cmd_info(int argc, char **argv)
                cfg.common.device ? "chosen with --device" : "best usable device",
                devs[chosen].score == 1 ? ": a CPU implementation, expect low speed" : "");
     } else {
-        vg_error(cfg.common.device ? "--device %s: no usable device matches"
-                                   : "no usable Vulkan device%s",
-                 cfg.common.device ? cfg.common.device : "");
+        if (cfg.common.device)
+            vg_error("--device %s: no usable device matches", cfg.common.device);
+        else
+            vg_error("no usable Vulkan device (see the reasons above)");
         ret = VG_ERR_NO_DEVICE;
     }
     free(devs);

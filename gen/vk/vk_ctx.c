@@ -204,6 +204,32 @@ static int compute_queue_family(VkPhysicalDevice pd, uint32_t *family)
     return found;
 }
 
+int gen_vk_check_requirements(const VkPhysicalDeviceProperties *props, int has_compute_queue,
+                              char *why, size_t len)
+{
+    const VkPhysicalDeviceLimits *l = &props->limits;
+    why[0] = '\0';
+    if (props->apiVersion < VK_API_VERSION_1_2)
+        snprintf(why, len, "Vulkan 1.2 needed, device has %u.%u",
+                 VK_API_VERSION_MAJOR(props->apiVersion), VK_API_VERSION_MINOR(props->apiVersion));
+    else if (!has_compute_queue)
+        snprintf(why, len, "no compute queue");
+    else if (l->maxComputeWorkGroupInvocations < 256 || l->maxComputeWorkGroupSize[0] < 256)
+        snprintf(why, len, "work groups of 256 invocations needed, device has %u",
+                 l->maxComputeWorkGroupInvocations);
+    else if (l->maxPushConstantsSize < 128)
+        snprintf(why, len, "128 bytes of push constants needed, device has %u",
+                 l->maxPushConstantsSize);
+    else if (l->maxPerStageDescriptorStorageBuffers < 8 ||
+             l->maxPerStageDescriptorStorageImages < 1 || l->maxComputeSharedMemorySize < 16384)
+        snprintf(why, len, "8 storage buffers, a storage image and 16 KiB of shared memory "
+                           "per shader needed");
+    else if (l->maxTexelBufferElements < (1u << 20))
+        snprintf(why, len, "texel buffers of 2^20 elements needed, device has %u",
+                 l->maxTexelBufferElements);
+    return why[0] == '\0';
+}
+
 static void describe(VkPhysicalDevice pd, gen_device_info *d)
 {
     VkPhysicalDeviceDriverProperties drv = {.sType =
@@ -251,30 +277,9 @@ static void describe(VkPhysicalDevice pd, gen_device_info *d)
         d->fp16 = f16.shaderFloat16 && s16.storageBuffer16BitAccess;
     }
 
-    /* requirements */
     uint32_t family;
-    d->usable = 1;
-    if (props.apiVersion < VK_API_VERSION_1_2) {
-        d->usable = 0;
-        snprintf(d->why, sizeof(d->why), "Vulkan 1.2 needed, device has %u.%u",
-                 VK_API_VERSION_MAJOR(props.apiVersion), VK_API_VERSION_MINOR(props.apiVersion));
-    } else if (!compute_queue_family(pd, &family)) {
-        d->usable = 0;
-        snprintf(d->why, sizeof(d->why), "no compute queue");
-    } else if (props.limits.maxComputeWorkGroupInvocations < 256 ||
-               props.limits.maxComputeWorkGroupSize[0] < 256) {
-        d->usable = 0;
-        snprintf(d->why, sizeof(d->why), "work groups of 256 invocations needed, device has %u",
-                 props.limits.maxComputeWorkGroupInvocations);
-    } else if (props.limits.maxPushConstantsSize < 128) {
-        d->usable = 0;
-        snprintf(d->why, sizeof(d->why), "128 bytes of push constants needed, device has %u",
-                 props.limits.maxPushConstantsSize);
-    } else if (props.limits.maxPerStageDescriptorStorageBuffers < 8 ||
-               props.limits.maxComputeSharedMemorySize < 16384) {
-        d->usable = 0;
-        snprintf(d->why, sizeof(d->why), "too few storage buffers or too little shared memory");
-    }
+    d->usable = gen_vk_check_requirements(&props, compute_queue_family(pd, &family), d->why,
+                                          sizeof(d->why));
     switch (props.deviceType) {
     case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: d->score = 4; break;
     case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: d->score = 3; break;

@@ -103,6 +103,10 @@ typedef struct vk_buf {
     VkDeviceSize taken; /* bytes taken from the block */
 } vk_buf;
 
+/* Whether a device with these properties can run vrgen; when not, why (one phrase). */
+int gen_vk_check_requirements(const VkPhysicalDeviceProperties *props, int has_compute_queue,
+                              char *why, size_t len);
+
 /* vk_mem.c */
 int vk_mem_init(gen_vk_ctx *c);
 void vk_mem_fini(gen_vk_ctx *c);

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# test_cli_basics.sh - the vrgen command's contract: help, version, usage errors, and a
+# clean error (not a crash) with exit status 5 when there is no Vulkan device at all.
+set -u
+VRGEN=${VRGEN:?path to the vrgen binary}
+fail=0
+check() { # check NAME EXPECTED_STATUS PATTERN -- command...
+    local name=$1 want=$2 pat=$3; shift 4
+    local out; out=$("$@" 2>&1); local got=$?
+    if [ "$got" != "$want" ]; then echo "FAIL $name: exit $got, expected $want"; echo "$out" | head -5; fail=1; return; fi
+    if ! grep -qE -- "$pat" <<<"$out"; then echo "FAIL $name: output lacks /$pat/"; echo "$out" | head -5; fail=1; return; fi
+    echo "ok $name"
+}
+check help 0 'usage: vrgen COMMAND' -- "$VRGEN" --help
+check version 0 '^vrgen [0-9]' -- "$VRGEN" --version
+check no-args 2 'usage' -- "$VRGEN"
+check unknown-command 2 "unknown command 'frobnicate'" -- "$VRGEN" frobnicate
+check bench-help 0 'exit status' -- "$VRGEN" bench --help
+check unknown-option 2 'unknown option --rpes' -- "$VRGEN" bench --rpes 3
+check bad-value 2 "--reps: 'x' is not" -- "$VRGEN" bench --reps x
+check bad-size 2 'expected WxH' -- "$VRGEN" bench --size 321x240
+check info 0 'vrgen uses \[' -- "$VRGEN" info
+check no-such-device 5 "--device nosuchgpu: no usable device matches" -- "$VRGEN" info --device nosuchgpu
+# no Vulkan driver at all: the loader finds no ICD
+check no-vulkan 5 'no Vulkan' -- env VK_ICD_FILENAMES=/nonexistent.json VK_DRIVER_FILES=/nonexistent.json "$VRGEN" info
+check no-vulkan-bench 5 'no Vulkan' -- env VK_ICD_FILENAMES=/nonexistent.json VK_DRIVER_FILES=/nonexistent.json "$VRGEN" bench --backend vulkan --reps 1
+exit $fail
