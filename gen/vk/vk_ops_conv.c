@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 
+#include <stdlib.h>
+
 #include "common/vg_error.h"
 
 /* conv2d_bwd_data.comp, conv2d_bwd_weight.comp */
@@ -42,7 +44,9 @@ _Static_assert(sizeof(pc_conv_tx) <= VK_PUSH_BYTES, "push constants");
  * CPU implementations, where each group runs on one thread; more on GPUs. */
 static uint32_t tx_lanes(const vk_plan *pl)
 {
-    return pl->ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : 64;
+    const char *e = getenv("VRGEN_TX_LANES"); /* tuning and tests: 8, 16, 32, 64, 128 */
+    if (e && atoi(e) >= 1 && atoi(e) <= 256) return (uint32_t)atoi(e);
+    return pl->ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : 32;
 }
 
 /*
