@@ -8,8 +8,8 @@
 
 const char *const cli_backend_names[] = {"auto", "vulkan", "ref", NULL};
 
-int cli_parse(const char *cmd, const char *usage, const char *about, const vg_opt *table,
-              void *cfg, int argc, char **argv, vg_strlist *positional)
+int cli_parse(const char *cmd, const char *usage, const char *about, const vg_opt *table, void *cfg,
+              int argc, char **argv, vg_strlist *positional)
 {
     char context[64];
     snprintf(context, sizeof(context), "vrgen %s", cmd);
@@ -30,8 +30,7 @@ int cli_parse(const char *cmd, const char *usage, const char *about, const vg_op
 
 int cli_backend(const cli_common *c, gen_backend **be)
 {
-    static const gen_backend_kind kinds[] = {GEN_BACKEND_AUTO, GEN_BACKEND_VULKAN,
-                                             GEN_BACKEND_REF};
+    static const gen_backend_kind kinds[] = {GEN_BACKEND_AUTO, GEN_BACKEND_VULKAN, GEN_BACKEND_REF};
     gen_backend_config cfg = {.kind = kinds[c->backend], .device = c->device};
     return gen_backend_create(&cfg, be);
 }

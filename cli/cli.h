@@ -24,24 +24,34 @@ extern const char *const cli_backend_names[]; /* "auto", "vulkan", "ref" */
 
 /* Table entries for the common options, for a struct whose member `common` is cli_common.
  * Use CLI_COMMON_OPTS(struct_type) at the end of a table, before the terminator. */
-#define CLI_COMMON_OPTS(T)                                                                     \
-    {"help", "h", VG_OPT_FLAG, offsetof(T, common.help), NULL, 0, 0, NULL, NULL,               \
-     "show this help and exit"},                                                               \
-        {"verbose", "v", VG_OPT_FLAG, offsetof(T, common.verbose), NULL, 0, 0, NULL, NULL,     \
-         "more messages"},                                                                     \
-        {"quiet", "q", VG_OPT_FLAG, offsetof(T, common.quiet), NULL, 0, 0, NULL, NULL,         \
-         "errors only"},                                                                       \
-        {"device", NULL, VG_OPT_STRING, offsetof(T, common.device), NULL, 0, 0, NULL, "N|NAME", \
-         "Vulkan device by index or name (see vrgen info)"},                                   \
-        {"backend", NULL, VG_OPT_ENUM, offsetof(T, common.backend), "auto", 0, 0,              \
-         cli_backend_names, NULL, "compute backend"}
+#define CLI_COMMON_OPTS(T)                                                                         \
+    {"help", "h",  VG_OPT_FLAG, offsetof(T, common.help), NULL, 0,                                 \
+     0,      NULL, NULL,        "show this help and exit"},                                        \
+        {"verbose", "v",  VG_OPT_FLAG,    offsetof(T, common.verbose), NULL, 0, 0,                 \
+         NULL,      NULL, "more messages"},                                                        \
+        {"quiet", "q",  VG_OPT_FLAG,  offsetof(T, common.quiet), NULL, 0, 0,                       \
+         NULL,    NULL, "errors only"},                                                            \
+        {"device",                                                                                 \
+         NULL,                                                                                     \
+         VG_OPT_STRING,                                                                            \
+         offsetof(T, common.device),                                                               \
+         NULL,                                                                                     \
+         0,                                                                                        \
+         0,                                                                                        \
+         NULL,                                                                                     \
+         "N|NAME",                                                                                 \
+         "Vulkan device by index or name (see vrgen info)"},                                       \
+    {                                                                                              \
+        "backend", NULL, VG_OPT_ENUM, offsetof(T, common.backend), "auto", 0, 0,                   \
+            cli_backend_names, NULL, "compute backend"                                             \
+    }
 
 /*
  * Parses argv for a subcommand and applies the common options (log level). Returns 1 when
  * the caller should go on, 0 after printing --help (exit 0), or a negative vg error.
  */
-int cli_parse(const char *cmd, const char *usage, const char *about, const vg_opt *table,
-              void *cfg, int argc, char **argv, vg_strlist *positional);
+int cli_parse(const char *cmd, const char *usage, const char *about, const vg_opt *table, void *cfg,
+              int argc, char **argv, vg_strlist *positional);
 
 /* Creates the backend the common options ask for. */
 int cli_backend(const cli_common *c, gen_backend **be);

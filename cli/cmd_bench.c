@@ -184,8 +184,11 @@ int cmd_bench(int argc, char **argv)
         conv_shape convs[] = {
             {"enc0 9x9 3->W", 1, {1, 3, h0, w0, W, 9, 1, 4, GEN_PAD_REFLECT, 0}},
             {"enc1 3x3 s2 W->2W", 1, {1, W, h0, w0, 2 * W, 3, 2, 1, GEN_PAD_REFLECT, 0}},
-            {"enc2 3x3 s2 2W->4W", 1, {1, 2 * W, h0 / 2, w0 / 2, 4 * W, 3, 2, 1, GEN_PAD_REFLECT, 0}},
-            {"res 3x3 4W->4W", 2 * cfg.blocks,
+            {"enc2 3x3 s2 2W->4W",
+             1,
+             {1, 2 * W, h0 / 2, w0 / 2, 4 * W, 3, 2, 1, GEN_PAD_REFLECT, 0}},
+            {"res 3x3 4W->4W",
+             2 * cfg.blocks,
              {1, 4 * W, h0 / 4, w0 / 4, 4 * W, 3, 1, 1, GEN_PAD_REFLECT, 0}},
             {"dec0 3x3 4W->2W", 1, {1, 4 * W, h0 / 2, w0 / 2, 2 * W, 3, 1, 1, GEN_PAD_REFLECT, 0}},
             {"dec1 3x3 2W->W", 1, {1, 2 * W, h0, w0, W, 3, 1, 1, GEN_PAD_REFLECT, 0}},
@@ -195,8 +198,8 @@ int cmd_bench(int argc, char **argv)
         if (cfg.json)
             fprintf(out, ",\"convs\":[");
         else
-            fprintf(out, "convolutions at %dx%d (W = %d):\n  %-22s %5s %9s %9s %8s\n", w0, h0,
-                    W, "layer", "count", "ms", "GFLOP/s", "% peak");
+            fprintf(out, "convolutions at %dx%d (W = %d):\n  %-22s %5s %9s %9s %8s\n", w0, h0, W,
+                    "layer", "count", "ms", "GFLOP/s", "% peak");
         for (size_t i = 0; i < sizeof(convs) / sizeof(convs[0]); i++) {
             if (convs[i].count == 0) continue;
             double s = time_conv(be, &convs[i].d, cfg.reps);
@@ -214,8 +217,8 @@ int cmd_bench(int argc, char **argv)
             fprintf(out, "],\"conv_total_ms\":%.3f,\"conv_gflop\":%.4f", total_s * 1e3,
                     total_flop * 1e-9);
         else
-            fprintf(out, "  %-22s %5s %9.2f %9.2f %7.1f%%   (%.2f GFLOP per frame)\n\n", "all",
-                    "", total_s * 1e3, total_flop / total_s * 1e-9,
+            fprintf(out, "  %-22s %5s %9.2f %9.2f %7.1f%%   (%.2f GFLOP per frame)\n\n", "all", "",
+                    total_s * 1e3, total_flop / total_s * 1e-9,
                     100.0 * total_flop / total_s * 1e-9 / peak, total_flop * 1e-9);
     }
 
@@ -234,8 +237,9 @@ int cmd_bench(int argc, char **argv)
             fprintf(out, "%s{\"size\":\"%dx%d\",\"ms\":%.3f,\"activation_mb\":%.1f}", i ? "," : "",
                     w, h, s * 1e3, bytes / 1048576.0);
         else
-            fprintf(out, "generator (W %d, %d blocks) at %dx%d: %.1f ms per frame (%.1f fps), "
-                         "%.1f MB of activations\n",
+            fprintf(out,
+                    "generator (W %d, %d blocks) at %dx%d: %.1f ms per frame (%.1f fps), "
+                    "%.1f MB of activations\n",
                     cfg.width, cfg.blocks, w, h, s * 1e3, 1.0 / s, bytes / 1048576.0);
     }
     if (cfg.json) fprintf(out, "]}\n");

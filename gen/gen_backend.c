@@ -15,10 +15,13 @@ int gen_backend_create(const gen_backend_config *cfg, gen_backend **out)
 {
     *out = NULL;
     switch (cfg->kind) {
-    case GEN_BACKEND_REF: return gen_ref_backend_create(cfg, out);
+    case GEN_BACKEND_REF:
+        return gen_ref_backend_create(cfg, out);
     case GEN_BACKEND_AUTO:
-    case GEN_BACKEND_VULKAN: return gen_vk_backend_create(cfg, out);
-    default: return VG_ERR_INVALID;
+    case GEN_BACKEND_VULKAN:
+        return gen_vk_backend_create(cfg, out);
+    default:
+        return VG_ERR_INVALID;
     }
 }
 
@@ -223,8 +226,8 @@ void gen_upsample2x_forward(gen_prog *p, gen_upsample_mode mode, gen_tensor out,
     push(p, GEN_OP_UPSAMPLE_FWD, 2, t)->mode = mode;
 }
 
-void gen_upsample2x_backward(gen_prog *p, gen_upsample_mode mode, gen_tensor din,
-                             gen_tensor dout, int acc)
+void gen_upsample2x_backward(gen_prog *p, gen_upsample_mode mode, gen_tensor din, gen_tensor dout,
+                             int acc)
 {
     VG_ASSERT(dout.n == din.n && dout.c == din.c && dout.h == 2 * din.h && dout.w == 2 * din.w);
     gen_tensor t[] = {din, dout};
@@ -377,8 +380,7 @@ void gen_mse_forward(gen_prog *p, gen_tensor loss, gen_tensor a, gen_tensor b)
     pair_loss(p, GEN_OP_MSE_FWD, loss, a, b, 1.0f, 0);
 }
 
-void gen_mse_backward(gen_prog *p, gen_tensor da, gen_tensor a, gen_tensor b, float scale,
-                      int acc)
+void gen_mse_backward(gen_prog *p, gen_tensor da, gen_tensor a, gen_tensor b, float scale, int acc)
 {
     pair_loss(p, GEN_OP_MSE_BWD, da, a, b, scale, acc);
 }
@@ -408,8 +410,8 @@ void gen_hinge_forward(gen_prog *p, gen_hinge_mode mode, gen_tensor loss, gen_te
     push(p, GEN_OP_HINGE_FWD, 2, t)->mode = mode;
 }
 
-void gen_hinge_backward(gen_prog *p, gen_hinge_mode mode, gen_tensor dx, gen_tensor x,
-                        float scale, int acc)
+void gen_hinge_backward(gen_prog *p, gen_hinge_mode mode, gen_tensor dx, gen_tensor x, float scale,
+                        int acc)
 {
     VG_ASSERT(gen_tensor_len(dx) == gen_tensor_len(x));
     gen_tensor t[] = {dx, x};

@@ -98,9 +98,9 @@ gen_tensor gen_arena_take(gen_arena *a, int n, int c, int h, int w);
 int gen_prog_create(gen_backend *be, gen_prog **out);
 void gen_prog_destroy(gen_prog **p);
 int gen_prog_compile(gen_prog *p);
-int gen_prog_run(gen_prog *p);         /* submit and wait */
-int gen_prog_submit(gen_prog *p);      /* start; returns at once on Vulkan */
-int gen_prog_wait(gen_prog *p);        /* wait for the last submit */
+int gen_prog_run(gen_prog *p);    /* submit and wait */
+int gen_prog_submit(gen_prog *p); /* start; returns at once on Vulkan */
+int gen_prog_wait(gen_prog *p);   /* wait for the last submit */
 int gen_prog_node_count(const gen_prog *p);
 
 /* --- ops: shapes are checked with VG_ASSERT (programmer errors) -------------------- */
@@ -113,8 +113,8 @@ void gen_conv2d_backward(gen_prog *p, const gen_conv2d_desc *d, gen_tensor din, 
                          gen_tensor db, gen_tensor dout, gen_tensor in, gen_tensor w, int acc);
 /* out (n,c,2h,2w) from in (n,c,h,w) */
 void gen_upsample2x_forward(gen_prog *p, gen_upsample_mode mode, gen_tensor out, gen_tensor in);
-void gen_upsample2x_backward(gen_prog *p, gen_upsample_mode mode, gen_tensor din,
-                             gen_tensor dout, int acc);
+void gen_upsample2x_backward(gen_prog *p, gen_upsample_mode mode, gen_tensor din, gen_tensor dout,
+                             int acc);
 /* stats (1,n,c,2) written; gamma, beta (1,c,1,1) */
 void gen_instnorm_forward(gen_prog *p, gen_tensor out, gen_tensor stats, gen_tensor in,
                           gen_tensor gamma, gen_tensor beta);
@@ -133,17 +133,15 @@ void gen_avgpool_forward(gen_prog *p, int k, int s, gen_tensor out, gen_tensor i
 void gen_avgpool_backward(gen_prog *p, int k, int s, gen_tensor din, gen_tensor dout, int acc);
 /* losses: loss is a 1-element tensor */
 void gen_l1_forward(gen_prog *p, gen_tensor loss, gen_tensor a, gen_tensor b);
-void gen_l1_backward(gen_prog *p, gen_tensor da, gen_tensor a, gen_tensor b, float scale,
-                     int acc);
+void gen_l1_backward(gen_prog *p, gen_tensor da, gen_tensor a, gen_tensor b, float scale, int acc);
 void gen_mse_forward(gen_prog *p, gen_tensor loss, gen_tensor a, gen_tensor b);
-void gen_mse_backward(gen_prog *p, gen_tensor da, gen_tensor a, gen_tensor b, float scale,
-                      int acc);
+void gen_mse_backward(gen_prog *p, gen_tensor da, gen_tensor a, gen_tensor b, float scale, int acc);
 void gen_lsgan_forward(gen_prog *p, gen_tensor loss, gen_tensor x, float target);
 void gen_lsgan_backward(gen_prog *p, gen_tensor dx, gen_tensor x, float target, float scale,
                         int acc);
 void gen_hinge_forward(gen_prog *p, gen_hinge_mode mode, gen_tensor loss, gen_tensor x);
-void gen_hinge_backward(gen_prog *p, gen_hinge_mode mode, gen_tensor dx, gen_tensor x,
-                        float scale, int acc);
+void gen_hinge_backward(gen_prog *p, gen_hinge_mode mode, gen_tensor dx, gen_tensor x, float scale,
+                        int acc);
 /* g (1,n,c,c) from f (n,c,h,w) */
 void gen_gram_forward(gen_prog *p, gen_tensor g, gen_tensor f);
 void gen_gram_backward(gen_prog *p, gen_tensor df, gen_tensor dg, gen_tensor f, int acc);

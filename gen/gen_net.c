@@ -28,8 +28,8 @@ typedef struct gen_layer {
     int in, in2, out; /* activation ids; GL_ACT works in place (out == in) */
     int k, stride, pad, oc;
     gen_pad_mode pad_mode;
-    int pw, pb;         /* conv weight and bias params (pb -1: none) */
-    int pgamma, pbeta;  /* norm params */
+    int pw, pb;        /* conv weight and bias params (pb -1: none) */
+    int pgamma, pbeta; /* norm params */
     gen_act act;
     float alpha;
     gen_upsample_mode up;
@@ -105,8 +105,8 @@ static gen_layer *add_layer(gen_net *n, gl_type type, int in)
     return l;
 }
 
-static int conv(gen_net *n, int in, int ic, int oc, int k, int stride, gen_pad_mode mode,
-                int bias, const char *prefix, const char *conv_name)
+static int conv(gen_net *n, int in, int ic, int oc, int k, int stride, gen_pad_mode mode, int bias,
+                const char *prefix, const char *conv_name)
 {
     gen_layer *l = add_layer(n, GL_CONV, in);
     l->k = k;
@@ -158,8 +158,8 @@ static int add(gen_net *n, int a, int b)
 }
 
 /* conv (no bias) + instance norm + activation, named prefix.conv / prefix.norm */
-static int conv_norm_act(gen_net *n, int in, int ic, int oc, int k, int stride,
-                         gen_pad_mode mode, gen_act a, float alpha, const char *prefix)
+static int conv_norm_act(gen_net *n, int in, int ic, int oc, int k, int stride, gen_pad_mode mode,
+                         gen_act a, float alpha, const char *prefix)
 {
     int x = conv(n, in, ic, oc, k, stride, mode, 0, prefix, "conv");
     x = norm(n, x, oc, prefix, "norm");
@@ -417,7 +417,9 @@ static void infer_shapes(gen_graph *g)
             out[2] = 2 * in[2];
             out[3] = 2 * in[3];
             break;
-        default: memcpy(out, in, 4 * sizeof(int)); break;
+        default:
+            memcpy(out, in, 4 * sizeof(int));
+            break;
         }
     }
 }
@@ -425,8 +427,8 @@ static void infer_shapes(gen_graph *g)
 static gen_conv2d_desc conv_desc(const gen_graph *g, const gen_layer *l)
 {
     const int *in = g->shape[l->in];
-    gen_conv2d_desc d = {in[0], in[1], in[2], in[3], l->oc, l->k, l->stride, l->pad,
-                         l->pad_mode, l->pb >= 0};
+    gen_conv2d_desc d = {in[0], in[1],     in[2],  in[3],       l->oc,
+                         l->k,  l->stride, l->pad, l->pad_mode, l->pb >= 0};
     return d;
 }
 
@@ -621,9 +623,15 @@ static void forward_layers(gen_graph *g, gen_prog *p, int from, int to)
             gen_instnorm_forward(p, g->act[l->out], g->stats[li], g->act[l->in],
                                  n->params[l->pgamma].p, n->params[l->pbeta].p);
             break;
-        case GL_ACT: gen_act_forward(p, l->act, l->alpha, g->act[l->out], g->act[l->in]); break;
-        case GL_UP: gen_upsample2x_forward(p, l->up, g->act[l->out], g->act[l->in]); break;
-        case GL_ADD: gen_add(p, g->act[l->out], g->act[l->in], g->act[l->in2]); break;
+        case GL_ACT:
+            gen_act_forward(p, l->act, l->alpha, g->act[l->out], g->act[l->in]);
+            break;
+        case GL_UP:
+            gen_upsample2x_forward(p, l->up, g->act[l->out], g->act[l->in]);
+            break;
+        case GL_ADD:
+            gen_add(p, g->act[l->out], g->act[l->in], g->act[l->in2]);
+            break;
         }
     }
 }
@@ -675,15 +683,15 @@ void gen_graph_backward(gen_graph *g, gen_prog *p, int want_dinput, int add_dfea
         }
         case GL_NORM: {
             int acc = take_acc(written, l->in);
-            gen_instnorm_backward(p, g->dact[l->in], n->params[l->pgamma].g,
-                                  n->params[l->pbeta].g, g->dact[l->out], g->act[l->in],
-                                  g->stats[li], n->params[l->pgamma].p, acc);
+            gen_instnorm_backward(p, g->dact[l->in], n->params[l->pgamma].g, n->params[l->pbeta].g,
+                                  g->dact[l->out], g->act[l->in], g->stats[li],
+                                  n->params[l->pgamma].p, acc);
             break;
         }
         case GL_ACT:
             /* in place: the output keeps the input's sign, which is all relu needs */
-            gen_act_backward(p, l->act, l->alpha, g->dact[l->out], g->dact[l->out],
-                             g->act[l->out], g->act[l->out], 0);
+            gen_act_backward(p, l->act, l->alpha, g->dact[l->out], g->dact[l->out], g->act[l->out],
+                             g->act[l->out], 0);
             break;
         case GL_UP: {
             int acc = take_acc(written, l->in);

@@ -70,20 +70,26 @@ static inline int gen_pad_index(int i, int n, gen_pad_mode mode, int along_x)
 {
     if (i >= 0 && i < n) return i;
     switch (mode) {
-    case GEN_PAD_ZERO: return -1;
-    case GEN_PAD_REPLICATE: return i < 0 ? 0 : n - 1;
+    case GEN_PAD_ZERO:
+        return -1;
+    case GEN_PAD_REPLICATE:
+        return i < 0 ? 0 : n - 1;
     case GEN_PAD_CIRCULAR_X:
         if (along_x) return ((i % n) + n) % n;
         return gen_pad_reflect(i, n);
     case GEN_PAD_REFLECT:
-    default: return gen_pad_reflect(i, n);
+    default:
+        return gen_pad_reflect(i, n);
     }
 }
 
 /* 2x upsampling: out (n, c, 2h, 2w). Bilinear uses align_corners = false (PyTorch
  * nn.Upsample(scale_factor=2, mode="bilinear") default): source coordinate
  * (dst + 0.5) / 2 - 0.5, clamped to >= 0, neighbours clamped to the edge. */
-typedef enum gen_upsample_mode { GEN_UPSAMPLE_NEAREST = 0, GEN_UPSAMPLE_BILINEAR = 1 } gen_upsample_mode;
+typedef enum gen_upsample_mode {
+    GEN_UPSAMPLE_NEAREST = 0,
+    GEN_UPSAMPLE_BILINEAR = 1
+} gen_upsample_mode;
 
 /* Pointwise activations. leaky_relu uses slope `alpha` for x < 0. */
 typedef enum gen_act {

@@ -77,9 +77,7 @@ static int ref_wait(gen_prog *p)
     return VG_OK;
 }
 
-static void ref_release(gen_prog *p)
-{
-}
+static void ref_release(gen_prog *p) {}
 
 static const gen_backend_vtbl ref_vtbl = {
     .destroy = ref_destroy,

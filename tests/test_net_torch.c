@@ -61,12 +61,12 @@ static int is_noise_param(const char *name)
 
 /* Records the case's loss; parts[] receives each unweighted term; doutput is written. */
 static void record_loss(gen_prog *p, const case_cfg *c, gen_graph *g, gen_tensor y,
-                        gen_tensor parts, gen_tensor gram_out, gen_tensor gram_y,
-                        gen_tensor dgram)
+                        gen_tensor parts, gen_tensor gram_out, gen_tensor gram_y, gen_tensor dgram)
 {
     gen_tensor out = gen_graph_output(g), dout = gen_graph_doutput(g);
     gen_tensor part[4];
-    for (int i = 0; i < 4; i++) part[i] = (gen_tensor){parts.buf, parts.off + (size_t)i * 64, 1, 1, 1, 1};
+    for (int i = 0; i < 4; i++)
+        part[i] = (gen_tensor){parts.buf, parts.off + (size_t)i * 64, 1, 1, 1, 1};
     if (strcmp(c->prefix, "G") == 0) {
         /* L = l1 + mse + 0.5 tv + 10 mse(gram(out), gram(y)) */
         gen_l1_forward(p, part[0], out, y);
@@ -94,8 +94,7 @@ static void record_loss(gen_prog *p, const case_cfg *c, gen_graph *g, gen_tensor
 
 static double total_loss(const case_cfg *c, const float *parts)
 {
-    if (strcmp(c->prefix, "G") == 0)
-        return parts[0] + parts[1] + 0.5 * parts[2] + 10.0 * parts[3];
+    if (strcmp(c->prefix, "G") == 0) return parts[0] + parts[1] + 0.5 * parts[2] + 10.0 * parts[3];
     if (strcmp(c->prefix, "G2") == 0) return parts[0];
     return parts[0] + parts[1];
 }
@@ -112,8 +111,8 @@ static void run_case(gen_backend *be, const gen_st_file *f, const case_cfg *c)
     float *x = fixture(f, c->prefix, "x", &xlen);
     float *y = strcmp(c->prefix, "D") ? fixture(f, c->prefix, "y", &ylen) : NULL;
     const gen_st_tensor *xt = gen_st_find(f, strcmp(c->prefix, "G") == 0    ? "G.x"
-                                              : strcmp(c->prefix, "G2") == 0 ? "G2.x"
-                                                                             : "D.x");
+                                             : strcmp(c->prefix, "G2") == 0 ? "G2.x"
+                                                                            : "D.x");
     if (!x || !xt) goto done;
     int n = (int)xt->shape[0], h = (int)xt->shape[2], w = (int)xt->shape[3];
 
@@ -184,13 +183,15 @@ static void run_case(gen_backend *be, const gen_st_file *f, const case_cfg *c)
             /* output, input gradient and parameter gradients of the first step */
             gen_tensor out = gen_graph_output(g);
             size_t olen = gen_tensor_len(out);
-            float *got_out = malloc(olen * sizeof(float)), *ref_out = fixture(f, c->prefix, "out", NULL);
+            float *got_out = malloc(olen * sizeof(float)),
+                  *ref_out = fixture(f, c->prefix, "out", NULL);
             gen_tensor_download(be, out, got_out);
             snprintf(what, sizeof(what), "%s %s out", bn, c->prefix);
             if (ref_out) compare(what, got_out, ref_out, olen, max_abs(ref_out, olen));
             free(got_out);
             free(ref_out);
-            float *got_dx = malloc(xlen * sizeof(float)), *ref_dx = fixture(f, c->prefix, "dx", NULL);
+            float *got_dx = malloc(xlen * sizeof(float)),
+                  *ref_dx = fixture(f, c->prefix, "dx", NULL);
             gen_tensor_download(be, gen_graph_dinput(g), got_dx);
             snprintf(what, sizeof(what), "%s %s dx", bn, c->prefix);
             if (ref_dx) compare(what, got_dx, ref_dx, xlen, max_abs(ref_dx, xlen));

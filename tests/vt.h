@@ -17,14 +17,14 @@
 
 static int vt_failures;
 
-#define VT_CHECK(cond, ...)                                                                     \
-    do {                                                                                        \
-        if (!(cond)) {                                                                          \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                     \
-            fprintf(stderr, __VA_ARGS__);                                                       \
-            fprintf(stderr, "\n");                                                              \
-            vt_failures++;                                                                      \
-        }                                                                                       \
+#define VT_CHECK(cond, ...)                                                                        \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fprintf(stderr, "\n");                                                                 \
+            vt_failures++;                                                                         \
+        }                                                                                          \
     } while (0)
 
 /* Deterministic xorshift RNG so failures reproduce. */

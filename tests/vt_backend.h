@@ -39,8 +39,8 @@ static inline int vt_case_run(gen_backend *be, const vt_case *c, float **init, f
     for (int pass = 0; pass < 2; pass++) {
         a.used = 0;
         for (int i = 0; i < c->nt; i++)
-            t[i] = gen_arena_take(&a, c->shape[i][0], c->shape[i][1], c->shape[i][2],
-                                  c->shape[i][3]);
+            t[i] =
+                gen_arena_take(&a, c->shape[i][0], c->shape[i][1], c->shape[i][2], c->shape[i][3]);
         if (pass == 0 && (ret = gen_buf_create(be, a.used, &a.buf)) < 0) return ret;
     }
     for (int i = 0; i < c->nt; i++)
@@ -61,7 +61,8 @@ done:
 }
 
 /* Runs c on `test` and on `ref` and compares. Returns 1 when all tensors agree. */
-static inline int vt_case_check(gen_backend *test, gen_backend *ref, const vt_case *c, uint64_t seed)
+static inline int vt_case_check(gen_backend *test, gen_backend *ref, const vt_case *c,
+                                uint64_t seed)
 {
     float *init[VT_MAX_T] = {0}, *a[VT_MAX_T] = {0}, *b[VT_MAX_T] = {0};
     vt_rng rng = {seed};
@@ -80,8 +81,7 @@ static inline int vt_case_check(gen_backend *test, gen_backend *ref, const vt_ca
     } else {
         for (int i = 0; i < c->nt; i++) {
             char what[160];
-            size_t len =
-                (size_t)c->shape[i][0] * c->shape[i][1] * c->shape[i][2] * c->shape[i][3];
+            size_t len = (size_t)c->shape[i][0] * c->shape[i][1] * c->shape[i][2] * c->shape[i][3];
             snprintf(what, sizeof(what), "%s tensor %d", c->name, i);
             ok &= vt_compare(what, a[i], b[i], len, c->atol, c->rtol);
         }

@@ -10,13 +10,13 @@
 
 #include "gen/gen_ops.h"
 
-#define T float
+#define T                float
 #define GEN_REF_FN(name) gen_ref_##name
 #include "gen/ref/gen_ref_decl.inc"
 #undef GEN_REF_FN
 #undef T
 
-#define T double
+#define T                double
 #define GEN_REF_FN(name) gen_ref_##name##_f64
 #include "gen/ref/gen_ref_decl.inc"
 #undef GEN_REF_FN

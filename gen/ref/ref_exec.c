@@ -14,7 +14,9 @@ void gen_ref_exec_node(const gen_node *nd, gen_host_ptr_fn base)
     for (int i = 0; i < nd->nt; i++) P[i] = t[i].buf ? base(t[i]) : NULL;
 
     switch (nd->op) {
-    case GEN_OP_CONV2D_FWD: gen_ref_conv2d_forward(&nd->conv, P[0], P[1], P[2], P[3]); break;
+    case GEN_OP_CONV2D_FWD:
+        gen_ref_conv2d_forward(&nd->conv, P[0], P[1], P[2], P[3]);
+        break;
     case GEN_OP_CONV2D_BWD:
         gen_ref_conv2d_backward(&nd->conv, P[0], P[1], P[2], P[3], P[4], P[5], nd->acc);
         break;
@@ -22,8 +24,7 @@ void gen_ref_exec_node(const gen_node *nd, gen_host_ptr_fn base)
         gen_ref_upsample2x_forward(nd->mode, t[1].n, t[1].c, t[1].h, t[1].w, P[0], P[1]);
         break;
     case GEN_OP_UPSAMPLE_BWD:
-        gen_ref_upsample2x_backward(nd->mode, t[0].n, t[0].c, t[0].h, t[0].w, P[0], P[1],
-                                    nd->acc);
+        gen_ref_upsample2x_backward(nd->mode, t[0].n, t[0].c, t[0].h, t[0].w, P[0], P[1], nd->acc);
         break;
     case GEN_OP_INSTNORM_FWD:
         gen_ref_instnorm_forward(t[2].n, t[2].c, t[2].h * t[2].w, P[0], P[1], P[2], P[3], P[4]);
@@ -39,30 +40,36 @@ void gen_ref_exec_node(const gen_node *nd, gen_host_ptr_fn base)
         gen_ref_act_backward(nd->mode, nd->alpha, gen_tensor_len(t[0]), P[0], P[1], P[2], P[3],
                              nd->acc);
         break;
-    case GEN_OP_ADD: gen_ref_add(gen_tensor_len(t[0]), P[0], P[1], P[2]); break;
+    case GEN_OP_ADD:
+        gen_ref_add(gen_tensor_len(t[0]), P[0], P[1], P[2]);
+        break;
     case GEN_OP_AXPBY:
         gen_ref_axpby(gen_tensor_len(t[0]), P[0], nd->alpha, P[1], nd->beta);
         break;
-    case GEN_OP_FILL: gen_ref_fill(gen_tensor_len(t[0]), P[0], nd->value); break;
+    case GEN_OP_FILL:
+        gen_ref_fill(gen_tensor_len(t[0]), P[0], nd->value);
+        break;
     case GEN_OP_CONCAT_FWD:
         gen_ref_concat_forward(t[1].n, t[1].c, t[2].c, t[1].h * t[1].w, P[0], P[1], P[2]);
         break;
     case GEN_OP_CONCAT_BWD:
-        gen_ref_concat_backward(t[0].n, t[0].c, t[1].c, t[0].h * t[0].w, P[0], P[1], P[2],
-                                nd->acc);
+        gen_ref_concat_backward(t[0].n, t[0].c, t[1].c, t[0].h * t[0].w, P[0], P[1], P[2], nd->acc);
         break;
     case GEN_OP_AVGPOOL_FWD:
         gen_ref_avgpool_forward(t[1].n, t[1].c, t[1].h, t[1].w, nd->k, nd->s, P[0], P[1]);
         break;
     case GEN_OP_AVGPOOL_BWD:
-        gen_ref_avgpool_backward(t[0].n, t[0].c, t[0].h, t[0].w, nd->k, nd->s, P[0], P[1],
-                                 nd->acc);
+        gen_ref_avgpool_backward(t[0].n, t[0].c, t[0].h, t[0].w, nd->k, nd->s, P[0], P[1], nd->acc);
         break;
-    case GEN_OP_L1_FWD: gen_ref_l1_forward(gen_tensor_len(t[1]), P[0], P[1], P[2]); break;
+    case GEN_OP_L1_FWD:
+        gen_ref_l1_forward(gen_tensor_len(t[1]), P[0], P[1], P[2]);
+        break;
     case GEN_OP_L1_BWD:
         gen_ref_l1_backward(gen_tensor_len(t[1]), P[0], P[1], P[2], nd->scale, nd->acc);
         break;
-    case GEN_OP_MSE_FWD: gen_ref_mse_forward(gen_tensor_len(t[1]), P[0], P[1], P[2]); break;
+    case GEN_OP_MSE_FWD:
+        gen_ref_mse_forward(gen_tensor_len(t[1]), P[0], P[1], P[2]);
+        break;
     case GEN_OP_MSE_BWD:
         gen_ref_mse_backward(gen_tensor_len(t[1]), P[0], P[1], P[2], nd->scale, nd->acc);
         break;
@@ -84,11 +91,15 @@ void gen_ref_exec_node(const gen_node *nd, gen_host_ptr_fn base)
     case GEN_OP_GRAM_BWD:
         gen_ref_gram_backward(t[2].n, t[2].c, t[2].h * t[2].w, P[0], P[1], P[2], nd->acc);
         break;
-    case GEN_OP_TV_FWD: gen_ref_tv_forward(t[1].n, t[1].c, t[1].h, t[1].w, P[0], P[1]); break;
+    case GEN_OP_TV_FWD:
+        gen_ref_tv_forward(t[1].n, t[1].c, t[1].h, t[1].w, P[0], P[1]);
+        break;
     case GEN_OP_TV_BWD:
         gen_ref_tv_backward(t[1].n, t[1].c, t[1].h, t[1].w, P[0], P[1], nd->scale, nd->acc);
         break;
-    case GEN_OP_SUM: gen_ref_sum(gen_tensor_len(t[1]), P[0], P[1]); break;
+    case GEN_OP_SUM:
+        gen_ref_sum(gen_tensor_len(t[1]), P[0], P[1]);
+        break;
     case GEN_OP_ADAM:
         gen_ref_adam_update(gen_tensor_len(t[0]), P[0], P[1], P[2], P[3], P[4]);
         break;
@@ -104,6 +115,7 @@ void gen_ref_exec_node(const gen_node *nd, gen_host_ptr_fn base)
         }
         break;
     }
-    default: VG_ASSERT(!"unknown op");
+    default:
+        VG_ASSERT(!"unknown op");
     }
 }

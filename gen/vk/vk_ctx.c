@@ -20,8 +20,9 @@
 const char *gen_vk_result_str(VkResult r)
 {
     switch (r) {
-#define R(x)                                                                                   \
-    case x: return #x;
+#define R(x)                                                                                       \
+    case x:                                                                                        \
+        return #x;
         R(VK_SUCCESS)
         R(VK_NOT_READY)
         R(VK_TIMEOUT)
@@ -41,7 +42,8 @@ const char *gen_vk_result_str(VkResult r)
         R(VK_ERROR_OUT_OF_POOL_MEMORY)
         R(VK_ERROR_INVALID_EXTERNAL_HANDLE)
 #undef R
-    default: return "VkResult";
+    default:
+        return "VkResult";
     }
 }
 
@@ -51,22 +53,27 @@ int gen_vk_result(VkResult r, const char *call, const char *file, int line)
     vg_error("Vulkan: %.*s failed: %s (%d) at %s:%d", (int)strcspn(call, "("), call,
              gen_vk_result_str(r), (int)r, fn ? fn + 1 : file, line);
     switch (r) {
-    case VK_ERROR_OUT_OF_HOST_MEMORY: return VG_ERR_NOMEM;
+    case VK_ERROR_OUT_OF_HOST_MEMORY:
+        return VG_ERR_NOMEM;
     case VK_ERROR_OUT_OF_DEVICE_MEMORY:
     case VK_ERROR_OUT_OF_POOL_MEMORY:
-    case VK_ERROR_FRAGMENTED_POOL: return VG_ERR_DEVICE_OOM;
-    case VK_ERROR_DEVICE_LOST: return VG_ERR_DEVICE_LOST;
+    case VK_ERROR_FRAGMENTED_POOL:
+        return VG_ERR_DEVICE_OOM;
+    case VK_ERROR_DEVICE_LOST:
+        return VG_ERR_DEVICE_LOST;
     case VK_ERROR_INCOMPATIBLE_DRIVER:
-    case VK_ERROR_INITIALIZATION_FAILED: return VG_ERR_NO_DEVICE;
-    default: return VG_ERR_DEVICE;
+    case VK_ERROR_INITIALIZATION_FAILED:
+        return VG_ERR_NO_DEVICE;
+    default:
+        return VG_ERR_DEVICE;
     }
 }
 
 /* --- validation messages ------------------------------------------------------------ */
 
-static VKAPI_ATTR VkBool32 VKAPI_CALL on_validation(
-    VkDebugUtilsMessageSeverityFlagBitsEXT sev, VkDebugUtilsMessageTypeFlagsEXT type,
-    const VkDebugUtilsMessengerCallbackDataEXT *data, void *ud)
+static VKAPI_ATTR VkBool32 VKAPI_CALL
+on_validation(VkDebugUtilsMessageSeverityFlagBitsEXT sev, VkDebugUtilsMessageTypeFlagsEXT type,
+              const VkDebugUtilsMessengerCallbackDataEXT *data, void *ud)
 {
     gen_vk_ctx *c = ud;
     if (sev < VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) return VK_FALSE;
@@ -178,11 +185,16 @@ fail:
 static const char *type_name(VkPhysicalDeviceType t)
 {
     switch (t) {
-    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "CPU";
-    default: return "other";
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+        return "discrete GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+        return "integrated GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+        return "virtual GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_CPU:
+        return "CPU";
+    default:
+        return "other";
     }
 }
 
@@ -222,8 +234,9 @@ int gen_vk_check_requirements(const VkPhysicalDeviceProperties *props, int has_c
                  l->maxPushConstantsSize);
     else if (l->maxPerStageDescriptorStorageBuffers < 8 ||
              l->maxPerStageDescriptorStorageImages < 1 || l->maxComputeSharedMemorySize < 16384)
-        snprintf(why, len, "8 storage buffers, a storage image and 16 KiB of shared memory "
-                           "per shader needed");
+        snprintf(why, len,
+                 "8 storage buffers, a storage image and 16 KiB of shared memory "
+                 "per shader needed");
     else if (l->maxTexelBufferElements < (1u << 20))
         snprintf(why, len, "texel buffers of 2^20 elements needed, device has %u",
                  l->maxTexelBufferElements);
@@ -232,8 +245,8 @@ int gen_vk_check_requirements(const VkPhysicalDeviceProperties *props, int has_c
 
 static void describe(VkPhysicalDevice pd, gen_device_info *d)
 {
-    VkPhysicalDeviceDriverProperties drv = {.sType =
-                                                VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
+    VkPhysicalDeviceDriverProperties drv = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
     VkPhysicalDeviceSubgroupProperties sg = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES, .pNext = &drv};
     VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
@@ -269,8 +282,7 @@ static void describe(VkPhysicalDevice pd, gen_device_info *d)
         VkPhysicalDevice16BitStorageFeatures s16 = {
             .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
         VkPhysicalDeviceShaderFloat16Int8Features f16 = {
-            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES,
-            .pNext = &s16};
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES, .pNext = &s16};
         VkPhysicalDeviceFeatures2 f2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
                                         .pNext = &f16};
         vkGetPhysicalDeviceFeatures2(pd, &f2);
@@ -281,11 +293,21 @@ static void describe(VkPhysicalDevice pd, gen_device_info *d)
     d->usable = gen_vk_check_requirements(&props, compute_queue_family(pd, &family), d->why,
                                           sizeof(d->why));
     switch (props.deviceType) {
-    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: d->score = 4; break;
-    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: d->score = 3; break;
-    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: d->score = 2; break;
-    case VK_PHYSICAL_DEVICE_TYPE_CPU: d->score = 1; break;
-    default: d->score = 0; break;
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+        d->score = 4;
+        break;
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+        d->score = 3;
+        break;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+        d->score = 2;
+        break;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU:
+        d->score = 1;
+        break;
+    default:
+        d->score = 0;
+        break;
     }
 }
 
@@ -371,8 +393,7 @@ static void vk_destroy(gen_backend *be)
     vk_pipe_fini(c);
     vk_mem_fini(c);
     if (c->own_device && c->device) vkDestroyDevice(c->device, NULL);
-    if (c->messenger && c->destroy_messenger)
-        c->destroy_messenger(c->instance, c->messenger, NULL);
+    if (c->messenger && c->destroy_messenger) c->destroy_messenger(c->instance, c->messenger, NULL);
     if (c->own_device && c->instance) vkDestroyInstance(c->instance, NULL);
     pthread_mutex_destroy(&c->queue_lock);
     pthread_mutex_destroy(&c->mem_lock);

@@ -16,20 +16,20 @@ int gen_vk_result(VkResult r, const char *call, const char *file, int line);
 const char *gen_vk_result_str(VkResult r);
 
 /* Requires `int ret` and a `fail:` label in the calling function. */
-#define GEN_VK_CHECK(call)                                                                     \
-    do {                                                                                       \
-        VkResult r_ = (call);                                                                  \
-        if (r_ != VK_SUCCESS) {                                                                \
-            ret = gen_vk_result(r_, #call, __FILE__, __LINE__);                                \
-            goto fail;                                                                         \
-        }                                                                                      \
+#define GEN_VK_CHECK(call)                                                                         \
+    do {                                                                                           \
+        VkResult r_ = (call);                                                                      \
+        if (r_ != VK_SUCCESS) {                                                                    \
+            ret = gen_vk_result(r_, #call, __FILE__, __LINE__);                                    \
+            goto fail;                                                                             \
+        }                                                                                          \
     } while (0)
 
 /* One large device memory allocation that buffers are carved out of. */
 typedef struct vk_block {
     VkDeviceMemory mem;
     VkDeviceSize size;
-    void *map;            /* persistent mapping when the memory type is host visible */
+    void *map;             /* persistent mapping when the memory type is host visible */
     struct vk_range *free; /* sorted free list */
 } vk_block;
 
@@ -97,8 +97,8 @@ typedef struct gen_vk_ctx {
 typedef struct vk_buf {
     gen_buf base;
     VkBuffer buffer;
-    int block;        /* index into ctx->blocks */
-    VkDeviceSize off; /* in the block */
+    int block;          /* index into ctx->blocks */
+    VkDeviceSize off;   /* in the block */
     VkDeviceSize size;  /* of the VkBuffer */
     VkDeviceSize taken; /* bytes taken from the block */
 } vk_buf;

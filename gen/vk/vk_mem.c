@@ -15,8 +15,7 @@
 #define STAGING_BYTES (16u << 20)
 #define BLOCK_BYTES   (256ull << 20)
 
-static int find_type(const gen_vk_ctx *c, uint32_t bits, VkMemoryPropertyFlags want,
-                     uint32_t *type)
+static int find_type(const gen_vk_ctx *c, uint32_t bits, VkMemoryPropertyFlags want, uint32_t *type)
 {
     for (uint32_t i = 0; i < c->memprops.memoryTypeCount; i++)
         if ((bits & (1u << i)) && (c->memprops.memoryTypes[i].propertyFlags & want) == want) {
@@ -71,7 +70,8 @@ int vk_mem_init(gen_vk_ctx *c)
         vg_error("Vulkan: no memory type for storage buffers");
         return VG_ERR_NO_DEVICE;
     }
-    VkDeviceSize heap = c->memprops.memoryHeaps[c->memprops.memoryTypes[c->dev_mem_type].heapIndex].size;
+    VkDeviceSize heap =
+        c->memprops.memoryHeaps[c->memprops.memoryTypes[c->dev_mem_type].heapIndex].size;
     c->block_size = BLOCK_BYTES;
     if (c->block_size > heap / 4) c->block_size = heap / 4;
 
@@ -271,7 +271,7 @@ int vk_buf_create(gen_backend *be, size_t nfloats, gen_buf **out)
     if (!found) {
         int idx = -1;
         ret = new_block(c, req.size, &idx);
-        if (ret == VG_OK && block_take(&c->blocks[idx], req.size, req.alignment, &b->off))         {
+        if (ret == VG_OK && block_take(&c->blocks[idx], req.size, req.alignment, &b->off)) {
             b->block = idx;
             b->taken = req.size;
         } else if (ret == VG_OK)

@@ -242,8 +242,8 @@ static void plan_instnorm_fwd(vk_plan *pl, const gen_node *nd)
         pc.nchunk = (pc.hw + pc.chunk - 1) / pc.chunk;
     }
 
-    vk_dispatch *d = vk_plan_add(pl, tx ? "instnorm_fwd_stats_tx" : "instnorm_fwd_stats",
-                                 VK_OPS_WG, 1, 1);
+    vk_dispatch *d =
+        vk_plan_add(pl, tx ? "instnorm_fwd_stats_tx" : "instnorm_fwd_stats", VK_OPS_WG, 1, 1);
     gen_tensor part = vk_bind_scratch(pl, d, planes * pc.nchunk * 2);
     vk_bind_as(d, in, tx ? VK_BIND_TEXEL_RGBA : VK_BIND_SSBO);
     vk_push(d, &pc, sizeof(pc));

@@ -29,7 +29,7 @@ typedef struct vk_dispatch {
     int nspec; /* by convention spec[0..2] is the work group size (ids 0, 1, 2) */
     gen_tensor bind[VK_MAX_BIND];
     int nbind;
-    unsigned scratch_mask; /* bit i: bind[i] is a view of the program's scratch buffer */
+    unsigned scratch_mask;     /* bit i: bind[i] is a view of the program's scratch buffer */
     uint8_t kind[VK_MAX_BIND]; /* vk_bind_kind of each binding */
     uint32_t push[VK_PUSH_BYTES / 4];
     uint32_t push_bytes;

@@ -86,8 +86,8 @@ static void plan_fwd(vk_plan *pl, const gen_node *nd)
 
     char name[40];
     int img_out = ow % 4 == 0;
-    snprintf(name, sizeof(name), "conv2d_fwd_tx%s_k%ds%dm%d", img_out ? "i" : "", c->k,
-             c->stride, m);
+    snprintf(name, sizeof(name), "conv2d_fwd_tx%s_k%ds%dm%d", img_out ? "i" : "", c->k, c->stride,
+             m);
     d = vk_plan_add(pl, name, lx, 1, 1);
     vk_spec(d, (uint32_t)c->has_bias);
     pc_conv_tx pc = {c->n, c->ic, hp, wp4, c->oc, oh, ow, nob};

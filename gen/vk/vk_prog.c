@@ -221,8 +221,8 @@ int vk_prog_compile(gen_prog *p)
     VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
     GEN_VK_CHECK(vkBeginCommandBuffer(vp->cmd, &bi));
     /* earlier submissions (uploads, other programs) and host writes come first */
-    barrier(vp->cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT,
-            VK_ACCESS_MEMORY_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+    barrier(vp->cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_MEMORY_WRITE_BIT,
+            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
             VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     int first = 1;
     for (int i = 0; i < p->count; i++) {
