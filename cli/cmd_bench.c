@@ -29,8 +29,9 @@ static const vg_opt bench_opts[] = {
      "generator width"},
     {"blocks", NULL, VG_OPT_INT, offsetof(bench_cfg, blocks), "5", 0, 32, NULL, "N",
      "generator residual blocks"},
-    {"size", "s", VG_OPT_LIST, offsetof(bench_cfg, sizes), "320x240", 0, 0, NULL, "WxH",
-     "frame size for the generator (repeatable); the conv table uses the first"},
+    {"size", "s", VG_OPT_LIST, offsetof(bench_cfg, sizes), NULL, 0, 0, NULL, "WxH",
+     "frame size for the generator (repeatable; default 320x240 and 1280x720); the conv "
+     "table uses the first"},
     {"json", NULL, VG_OPT_FLAG, offsetof(bench_cfg, json), NULL, 0, 0, NULL, NULL,
      "print one JSON object instead of tables"},
     {"no-convs", NULL, VG_OPT_FLAG, offsetof(bench_cfg, skip_convs), NULL, 0, 0, NULL, NULL,
@@ -154,6 +155,10 @@ int cmd_bench(int argc, char **argv)
                         "convolutions (GFLOP/s, % of peak) and whole-generator frame time.",
                         bench_opts, &cfg, argc, argv, NULL);
     if (ret <= 0) return ret;
+    if (cfg.sizes.count == 0) {
+        vg_strlist_push(&cfg.sizes, "320x240");
+        vg_strlist_push(&cfg.sizes, "1280x720");
+    }
     for (int i = 0; i < cfg.sizes.count; i++) {
         int w, h;
         if (!parse_size(cfg.sizes.items[i], &w, &h) || w % 4 || h % 4) {

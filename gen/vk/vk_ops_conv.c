@@ -24,7 +24,7 @@ static pc_conv conv_pc(const gen_conv2d_desc *c)
 
 /* conv2d_pad.comp */
 typedef struct pc_conv_pad {
-    int32_t nc, ih, iw, hp, wp4, pad;
+    int32_t nc, ih, iw, hp, wp4, pad, t_lo, t_hi, region;
 } pc_conv_pad;
 _Static_assert(sizeof(pc_conv_pad) <= VK_PUSH_BYTES, "push constants");
 
@@ -50,6 +50,58 @@ static uint32_t tx_lanes(const vk_plan *pl)
 }
 
 /*
+ * Pads in (n, ic, ih, iw) into xpad (n, ic, hp, wp4 texels). With iw % 4 == 0 the texels
+ * whose source lies inside the image take the fast aligned path and only the border
+ * texels pay for the padding map; otherwise one general pass does all.
+ */
+static void plan_pad(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor xpad, gen_tensor in,
+                     int hp, int wp4)
+{
+    const int nc = c->n * c->ic, pad = c->pad;
+    /* texel columns t whose floats t*4-pad .. t*4+3-pad all lie in [0, iw) */
+    int t_lo = (pad + 3) / 4, t_hi = (c->iw + pad - 4) / 4 + 1;
+    if (t_hi > wp4) t_hi = wp4;
+    pc_conv_pad pc = {nc, c->ih, c->iw, hp, wp4, pad, t_lo, t_hi, 0};
+    if (c->iw % 4 || t_hi <= t_lo) {
+        vk_dispatch *d = vk_plan_add(pl, "conv2d_pad", 8, 8, 1);
+        vk_spec(d, (uint32_t)c->pad_mode);
+        vk_spec(d, 0);
+        vk_bind_scratch_as(d, xpad, VK_BIND_IMAGE_RGBA);
+        vk_bind_as(d, in, VK_BIND_TEXEL_R);
+        vk_push(d, &pc, sizeof(pc));
+        vk_groups(d, (uint64_t)wp4, (uint64_t)hp, (uint64_t)nc);
+        return;
+    }
+    vk_dispatch *d = vk_plan_add(pl, "conv2d_pad_interior", 8, 8, 1);
+    vk_spec(d, (uint32_t)c->pad_mode);
+    vk_spec(d, (uint32_t)((4 - pad % 4) % 4)); /* first source float mod 4 */
+    vk_bind_scratch_as(d, xpad, VK_BIND_IMAGE_RGBA);
+    vk_bind_as(d, in, VK_BIND_TEXEL_RGBA);
+    vk_push(d, &pc, sizeof(pc));
+    vk_groups(d, (uint64_t)(t_hi - t_lo), (uint64_t)c->ih, (uint64_t)nc);
+
+    pc.region = 1; /* side columns of every row */
+    d = vk_plan_add(pl, "conv2d_pad", 8, 8, 1);
+    vk_spec(d, (uint32_t)c->pad_mode);
+    vk_spec(d, 0);
+    vk_bind_scratch_as(d, xpad, VK_BIND_IMAGE_RGBA);
+    vk_bind_as(d, in, VK_BIND_TEXEL_R);
+    vk_push(d, &pc, sizeof(pc));
+    vk_groups(d, (uint64_t)(t_lo + wp4 - t_hi), (uint64_t)hp, (uint64_t)nc);
+
+    if (pad > 0) {
+        pc.region = 2; /* middle columns of the padding rows */
+        d = vk_plan_add(pl, "conv2d_pad", 8, 8, 1);
+        vk_spec(d, (uint32_t)c->pad_mode);
+        vk_spec(d, 0);
+        vk_bind_scratch_as(d, xpad, VK_BIND_IMAGE_RGBA);
+        vk_bind_as(d, in, VK_BIND_TEXEL_R);
+        vk_push(d, &pc, sizeof(pc));
+        vk_groups(d, (uint64_t)(t_hi - t_lo), (uint64_t)(2 * pad), (uint64_t)nc);
+    }
+}
+
+/*
  * Forward: pad the input into scratch (padding mode applied, rows a multiple of 4 floats),
  * pack the weights into [ob][ic][K][K][M], then the texel kernel. t: out, in, w, b.
  */
@@ -66,15 +118,10 @@ static void plan_fwd(vk_plan *pl, const gen_node *nd)
     if (wp4 * 4 < c->iw + 2 * c->pad) wp4 = (c->iw + 2 * c->pad + 3) / 4;
     const int hp = c->ih + 2 * c->pad;
 
-    vk_dispatch *d = vk_plan_add(pl, "conv2d_pad", 8, 8, 1);
-    vk_spec(d, (uint32_t)c->pad_mode);
-    pc_conv_pad pp = {c->n * c->ic, c->ih, c->iw, hp, wp4, c->pad};
     gen_tensor xpad = vk_scratch_take(pl, (size_t)c->n * c->ic * hp * wp4 * 4);
-    vk_bind_scratch_as(d, xpad, VK_BIND_IMAGE_RGBA);
-    vk_bind_as(d, nd->t[1], VK_BIND_TEXEL_R);
-    vk_push(d, &pp, sizeof(pp));
-    vk_groups(d, (uint64_t)wp4, (uint64_t)hp, (uint64_t)c->n * c->ic);
+    plan_pad(pl, c, xpad, nd->t[1], hp, wp4);
 
+    vk_dispatch *d;
     d = vk_plan_add(pl, "conv2d_pack", 256, 1, 1);
     vk_spec(d, (uint32_t)c->k);
     vk_spec(d, (uint32_t)m);
