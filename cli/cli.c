@@ -3,8 +3,12 @@
 
 #include <stdio.h>
 
+#include <libavutil/log.h>
+
 #include "common/vg_error.h"
 #include "common/vg_log.h"
+
+int cli_exit_override = -1;
 
 const char *const cli_backend_names[] = {"auto", "vulkan", "ref", NULL};
 
@@ -23,8 +27,14 @@ int cli_parse(const char *cmd, const char *usage, const char *about, const vg_op
         cli_print_exit_codes();
         return 0;
     }
-    if (c->quiet) vg_log_set_level(VG_LOG_QUIET);
-    if (c->verbose) vg_log_set_level(VG_LOG_VERBOSE + (c->verbose > 1));
+    if (c->quiet) {
+        vg_log_set_level(VG_LOG_QUIET);
+        av_log_set_level(AV_LOG_QUIET);
+    }
+    if (c->verbose) {
+        vg_log_set_level(VG_LOG_VERBOSE);
+        av_log_set_level(AV_LOG_WARNING);
+    }
     return 1;
 }
 

@@ -59,7 +59,12 @@ int cli_backend(const cli_common *c, gen_backend **be);
 /* Prints the exit status table (for --help). */
 void cli_print_exit_codes(void);
 
+/* A subcommand may set this to force the process exit status (e.g. 143 after SIGTERM). */
+extern int cli_exit_override;
+
 int cmd_info(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_stylize(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 #endif /* VRGEN_CLI_H */

@@ -1,11 +1,19 @@
-/* cmd_info.c - `vrgen info`: the Vulkan devices of this machine and the one vrgen picks. */
+/*
+ * cmd_info.c - `vrgen info [FILE...]`: describes media files (streams, size, rate, colour,
+ * rotation, layout hints) and model files (architecture, parameters, metadata); without a
+ * file, the Vulkan devices of this machine and the one vrgen picks.
+ */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 #include "common/vg_error.h"
 #include "common/vg_log.h"
 #include "gen/gen_device.h"
+#include "gen/gen_model.h"
+#include "pipeline/pl_input.h"
 
 typedef struct info_cfg {
     cli_common common;
@@ -19,9 +27,25 @@ static const vg_opt info_opts[] = {
 int cmd_info(int argc, char **argv)
 {
     info_cfg cfg;
-    int ret = cli_parse("info", "[options]", "Lists the Vulkan devices and which one vrgen uses.",
-                        info_opts, &cfg, argc, argv, NULL);
+    vg_strlist files = {0};
+    int ret = cli_parse("info", "[FILE...] [options]",
+                        "Describes media files (anything FFmpeg reads) and vrgen model files "
+                        "(.safetensors); without a file, lists the Vulkan devices and which one "
+                        "vrgen uses.",
+                        info_opts, &cfg, argc, argv, &files);
     if (ret <= 0) return ret;
+    if (files.count > 0) {
+        int worst = VG_OK;
+        for (int i = 0; i < files.count; i++) {
+            const char *f = files.items[i];
+            size_t n = strlen(f);
+            int model = n > 12 && strcasecmp(f + n - 12, ".safetensors") == 0;
+            ret = model ? gen_model_describe(f, stdout) : pl_input_describe(f, stdout);
+            if (ret < 0 && worst == VG_OK) worst = ret;
+        }
+        vg_strlist_free(&files);
+        return worst;
+    }
 
     gen_device_info *devs = NULL;
     int count = 0, chosen = -1;
@@ -53,5 +77,6 @@ int cmd_info(int argc, char **argv)
         ret = VG_ERR_NO_DEVICE;
     }
     free(devs);
+    vg_strlist_free(&files);
     return ret;
 }

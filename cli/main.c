@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libavutil/log.h>
+
 #include "cli/cli.h"
 #include "common/vg_error.h"
 #include "common/vg_log.h"
@@ -13,7 +15,9 @@ typedef struct subcommand {
 } subcommand;
 
 static const subcommand commands[] = {
-    {"info", cmd_info, "list Vulkan devices and the one vrgen picks"},
+    {"stylize", cmd_stylize, "stylize a video: IN -o OUT [-m MODEL]"},
+    {"train", cmd_train, "learn a style: --style IMG --content VIDEO -o MODEL"},
+    {"info", cmd_info, "describe a media or model file, or list the Vulkan devices"},
     {"bench", cmd_bench, "measure the device peak, convolution speed and generator frame time"},
 };
 
@@ -37,9 +41,12 @@ int main(int argc, char **argv)
         printf("vrgen %s\n", VRGEN_VERSION);
         return 0;
     }
+    /* FFmpeg's own messages: errors only; vrgen reports what matters in its own words */
+    av_log_set_level(AV_LOG_ERROR);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
             int ret = commands[i].run(argc, argv);
+            if (cli_exit_override >= 0) return cli_exit_override;
             return ret > 0 ? 0 : vg_exit_code(ret);
         }
     vg_error("unknown command '%s' (see vrgen --help)", argv[1]);

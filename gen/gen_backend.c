@@ -475,3 +475,41 @@ void gen_fma_peak(gen_prog *p, gen_tensor out, int rounds)
     gen_tensor t[] = {out};
     push(p, GEN_OP_FMA_PEAK, 1, t)->k = rounds;
 }
+
+static void check_yuv(gen_tensor rgb, gen_tensor packed, const gen_yuv_desc *d, int rotation)
+{
+    VG_ASSERT(d->width >= 1 && d->height >= 1);
+    VG_ASSERT(d->bits >= 8 && d->bits <= 16);
+    VG_ASSERT(d->log2_cw >= 0 && d->log2_cw <= 1 && d->log2_ch >= 0 && d->log2_ch <= 1);
+    VG_ASSERT(d->cs >= GEN_CS_BT601 && d->cs <= GEN_CS_RGB);
+    VG_ASSERT(d->cs != GEN_CS_RGB || (d->log2_cw == 0 && d->log2_ch == 0));
+    VG_ASSERT(rotation == 0 || rotation == 90 || rotation == 180 || rotation == 270);
+    for (int i = 0; i < 3; i++) {
+        VG_ASSERT(d->offset[i] % 4 == 0 && d->stride[i] % 4 == 0);
+        VG_ASSERT(d->stride[i] >= gen_yuv_plane_w(d, i) * gen_yuv_bps(d));
+    }
+    VG_ASSERT(gen_yuv_packed_bytes(d) <= gen_tensor_len(packed) * sizeof(float));
+    int pw, ph;
+    gen_yuv_picture_size(d, rotation, &pw, &ph);
+    VG_ASSERT(rgb.n == 1 && rgb.c == 3 && rgb.h >= ph && rgb.w >= pw);
+}
+
+void gen_yuv_to_rgb(gen_prog *p, gen_tensor rgb, gen_tensor packed, const gen_yuv_desc *d,
+                    int rotation)
+{
+    check_yuv(rgb, packed, d, rotation);
+    gen_tensor t[] = {rgb, packed};
+    gen_node *nd = push(p, GEN_OP_YUV_TO_RGB, 2, t);
+    nd->yuv = *d;
+    nd->rotation = rotation;
+}
+
+void gen_rgb_to_yuv(gen_prog *p, gen_tensor packed, gen_tensor rgb, const gen_yuv_desc *d,
+                    int rotation)
+{
+    check_yuv(rgb, packed, d, rotation);
+    gen_tensor t[] = {packed, rgb};
+    gen_node *nd = push(p, GEN_OP_RGB_TO_YUV, 2, t);
+    nd->yuv = *d;
+    nd->rotation = rotation;
+}

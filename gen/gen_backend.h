@@ -152,6 +152,15 @@ void gen_sum(gen_prog *p, gen_tensor out, gen_tensor x);
 void gen_adam_update(gen_prog *p, gen_tensor param, gen_tensor grad, gen_tensor m, gen_tensor v,
                      gen_tensor hyper);
 
+/* Colour conversion (semantics in gen_ops.h). rgb: (1, 3, H', W') with H' >= ph and
+ * W' >= pw, the upright picture size (gen_yuv_picture_size()); packed: any shape whose
+ * float count covers gen_yuv_packed_bytes(d) bytes (the frame's raw bytes). The desc is
+ * copied; rotation is 0, 90, 180 or 270 degrees clockwise. */
+void gen_yuv_to_rgb(gen_prog *p, gen_tensor rgb, gen_tensor packed, const gen_yuv_desc *d,
+                    int rotation);
+void gen_rgb_to_yuv(gen_prog *p, gen_tensor packed, gen_tensor rgb, const gen_yuv_desc *d,
+                    int rotation);
+
 /* Benchmark kernel: every element of out runs `rounds` rounds of GEN_FMA_PEAK_CHAINS
  * independent FMA chains (2 * GEN_FMA_PEAK_CHAINS * rounds FLOP per element); the result
  * is a checksum. Used by `vrgen bench` to measure the device's peak. */

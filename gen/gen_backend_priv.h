@@ -38,6 +38,8 @@ typedef enum gen_op {
     GEN_OP_SUM,          /* t: out, x */
     GEN_OP_ADAM,         /* t: param, grad, m, v, hyper */
     GEN_OP_FMA_PEAK,     /* t: out; k = rounds: the device's FMA throughput (bench) */
+    GEN_OP_YUV_TO_RGB,   /* t: rgb, packed; yuv, rotation */
+    GEN_OP_RGB_TO_YUV,   /* t: packed, rgb; yuv, rotation */
     GEN_OP_COUNT
 } gen_op;
 
@@ -53,6 +55,8 @@ typedef struct gen_node {
     int k, s;             /* avgpool kernel and stride */
     int acc;              /* activation-gradient accumulate flag */
     float alpha, beta, scale, target, value;
+    gen_yuv_desc yuv; /* colour ops: the frame */
+    int rotation;     /* colour ops: 0, 90, 180, 270 degrees clockwise */
 } gen_node;
 
 typedef struct gen_backend_vtbl {

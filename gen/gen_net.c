@@ -655,13 +655,23 @@ static int take_acc(int *written, int a)
     return acc;
 }
 
-void gen_graph_backward(gen_graph *g, gen_prog *p, int want_dinput, int add_dfeature)
+void gen_graph_backward(gen_graph *g, gen_prog *p, int flags)
 {
     const gen_net *n = g->net;
     VG_ASSERT(g->flags & GEN_GRAPH_TRAIN);
+    const int want_dinput = flags & GEN_BWD_DINPUT;
+    const int params = !(flags & GEN_BWD_NO_PARAMS);
+    int add_dfeature = flags & (GEN_BWD_ADD_DFEATURE | GEN_BWD_FROM_FEATURE);
     int written[MAX_ACTS] = {0};
-    written[output_id(g)] = 1; /* the loss ops wrote doutput */
-    for (int li = n->nl - 1; li >= 0; li--) {
+    int last = n->nl - 1;
+    if (flags & GEN_BWD_FROM_FEATURE) {
+        VG_ASSERT(n->feature >= 0);
+        last = n->encoder_end - 1;
+    } else {
+        written[output_id(g)] = 1; /* the loss ops wrote doutput */
+    }
+    gen_tensor none = {0};
+    for (int li = last; li >= 0; li--) {
         const gen_layer *l = &n->layers[li];
         if (add_dfeature && l->out == n->feature) {
             /* the last layer writing the feature: its gradient is complete but for this */
@@ -670,28 +680,29 @@ void gen_graph_backward(gen_graph *g, gen_prog *p, int want_dinput, int add_dfea
             add_dfeature = 0;
         }
         if (!written[l->out]) continue; /* no gradient reaches this layer */
-        gen_tensor none = {0};
         switch (l->type) {
         case GL_CONV: {
             gen_conv2d_desc d = conv_desc(g, l);
-            gen_tensor db = l->pb >= 0 ? n->params[l->pb].g : none;
+            gen_tensor dw = params ? n->params[l->pw].g : none;
+            gen_tensor db = params && l->pb >= 0 ? n->params[l->pb].g : none;
             int need_din = l->in != 0 || want_dinput;
+            if (!need_din && !params) break;
             int acc = need_din ? take_acc(written, l->in) : 0;
-            gen_conv2d_backward(p, &d, need_din ? g->dact[l->in] : none, n->params[l->pw].g, db,
-                                g->dact[l->out], g->act[l->in], n->params[l->pw].p, acc);
+            gen_conv2d_backward(p, &d, need_din ? g->dact[l->in] : none, dw, db, g->dact[l->out],
+                                g->act[l->in], n->params[l->pw].p, acc);
             break;
         }
         case GL_NORM: {
             int acc = take_acc(written, l->in);
-            gen_instnorm_backward(p, g->dact[l->in], n->params[l->pgamma].g, n->params[l->pbeta].g,
-                                  g->dact[l->out], g->act[l->in], g->stats[li],
-                                  n->params[l->pgamma].p, acc);
+            gen_instnorm_backward(p, g->dact[l->in], params ? n->params[l->pgamma].g : none,
+                                  params ? n->params[l->pbeta].g : none, g->dact[l->out],
+                                  g->act[l->in], g->stats[li], n->params[l->pgamma].p, acc);
             break;
         }
         case GL_ACT:
             /* in place: the output keeps the input's sign, which is all relu needs */
-            gen_act_backward(p, l->act, l->alpha, g->dact[l->out], g->dact[l->out], g->act[l->out],
-                             g->act[l->out], 0);
+            gen_act_backward(p, l->act, l->alpha, g->dact[l->out], g->dact[l->out],
+                             g->act[l->out], g->act[l->out], 0);
             break;
         case GL_UP: {
             int acc = take_acc(written, l->in);

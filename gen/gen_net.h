@@ -85,13 +85,21 @@ gen_tensor gen_graph_dinput(const gen_graph *g);
 void gen_graph_forward(gen_graph *g, gen_prog *p);
 /* Records the forward pass of the generator's encoder only (input -> feature). */
 void gen_graph_forward_encoder(gen_graph *g, gen_prog *p);
+/* What gen_graph_backward computes. */
+enum {
+    GEN_BWD_DINPUT = 1,       /* also the gradient w.r.t. the input (dinput, overwritten) */
+    GEN_BWD_ADD_DFEATURE = 2, /* add dfeature to the encoder output's gradient on the way */
+    GEN_BWD_FROM_FEATURE = 4, /* start at the feature: dfeature is the only gradient source
+                                 and only the encoder runs (a frozen feature extractor) */
+    GEN_BWD_NO_PARAMS = 8,    /* skip parameter gradients (frozen network) */
+};
+
 /*
- * Records the backward pass into p: from doutput (which the caller's loss ops wrote)
- * back to the parameters' gradients (accumulated, +=) and, with want_dinput, to dinput
- * (overwritten). With add_dfeature, dfeature is added to the encoder output's gradient
- * where the backward passes it (a loss on the features).
+ * Records the backward pass into p: from doutput (which the caller's loss ops wrote) back
+ * to the parameters' gradients (accumulated, +=, unless GEN_BWD_NO_PARAMS) and, with
+ * GEN_BWD_DINPUT, to dinput (overwritten). See the flags above for the feature paths.
  */
-void gen_graph_backward(gen_graph *g, gen_prog *p, int want_dinput, int add_dfeature);
+void gen_graph_backward(gen_graph *g, gen_prog *p, int flags);
 
 /* Bytes of activation (and gradient) memory the graph holds. */
 size_t gen_graph_bytes(const gen_graph *g);

@@ -135,4 +135,154 @@ enum {
     GEN_ADAM_HYPER_LEN = 8
 };
 
+/*
+ * Colour conversion between the decoder's planar frames and the network's RGB tensors.
+ *
+ * A frame travels as a *packed* tensor: the raw bytes of its three planes inside one
+ * tensor's range (its float count covers all planes; gen_yuv_packed_bytes()). Plane p
+ * (0: Y or G, 1: Cb or B, 2: Cr or R) starts at byte offset[p] and has rows of stride[p]
+ * bytes. A sample is one byte (bits == 8) or a little-endian 16-bit word (bits 9..16) whose
+ * low `bits` bits are the code value (readers ignore the upper bits, writers zero them).
+ * Plane 0 is width x height samples; planes 1 and 2 are ceil(width / 2^log2_cw) x
+ * ceil(height / 2^log2_ch). GEN_CS_RGB needs log2_cw == log2_ch == 0.
+ */
+typedef enum gen_colorspace {
+    GEN_CS_BT601 = 0,
+    GEN_CS_BT709 = 1,
+    GEN_CS_BT2020 = 2, /* non-constant luminance */
+    GEN_CS_RGB = 3     /* planes G, B, R: no matrix */
+} gen_colorspace;
+
+typedef struct gen_yuv_desc {
+    int width, height;    /* picture size in luma samples (as decoded, before rotation) */
+    int bits;             /* significant bits 8..16; 8: one byte per sample; >8: two bytes
+                             little-endian, value in the low bits */
+    int log2_cw, log2_ch; /* chroma subsampling: 0,0 = 4:4:4 (also RGB), 1,0 = 4:2:2,
+                             1,1 = 4:2:0 */
+    gen_colorspace cs;
+    int full_range;   /* 0 limited: Y 16..235, C 16..240 scaled by 2^(bits-8); 1 full:
+                         0..2^bits-1, C centred at 2^(bits-1) */
+    size_t offset[3]; /* byte offset of each plane inside the packed buffer (multiples of 4) */
+    int stride[3];    /* bytes per row of each plane (multiples of 4) */
+} gen_yuv_desc;
+
+/*
+ * yuv_to_rgb: packed frame -> rgb (1, 3, H', W'), channels R, G, B, each value 2 * E' - 1
+ * with E' the gamma-encoded normalized component (so [0, 1] -> [-1, 1]).
+ * - Normalization, with s = 2^(bits - 8) and M = 2^bits - 1 (gen_yuv_plane_range()):
+ *     limited: Y' = (Y - 16 s) / (219 s)    Pb = (Cb - 128 s) / (224 s)    (Pr alike)
+ *     full:    Y' = Y / M                   Pb = (Cb - 2^(bits - 1)) / M
+ *   GEN_CS_RGB normalizes all three planes like Y and takes them as G', B', R'.
+ * - Matrix, Kr and Kb from gen_yuv_kr_kb(), Kg = 1 - Kr - Kb (BT.2020: non-constant
+ *   luminance):
+ *     R' = Y' + 2 (1 - Kr) Pr
+ *     G' = Y' - 2 Kb (1 - Kb) / Kg * Pb - 2 Kr (1 - Kr) / Kg * Pr
+ *     B' = Y' + 2 (1 - Kb) Pb
+ *   No clamping: the conversion stays affine, so rgb_to_yuv inverts it exactly.
+ * - Chroma upsampling by replication: chroma sample (cx, cy) covers the 2^log2_cw x
+ *   2^log2_ch block of luma samples (x, y) with x >> log2_cw == cx, y >> log2_ch == cy.
+ * - rotation (0, 90, 180, 270 degrees clockwise) turns the frame upright: the picture is
+ *   pw x ph = width x height for 0 and 180, height x width for 90 and 270
+ *   (gen_yuv_picture_size()), and upright pixel (x, y) is frame sample
+ *     0: (x, y)   90: (y, height-1-x)   180: (width-1-x, height-1-y)   270: (width-1-y, x)
+ * - The tensor may be larger than the picture (H' >= ph, W' >= pw, e.g. padded to a
+ *   multiple of 4 for the generator): element (y, x) holds picture pixel
+ *   (gen_pad_reflect(y, ph), gen_pad_reflect(x, pw)), i.e. the picture mirrored around its
+ *   last row and column as GEN_PAD_REFLECT does, so the network sees no hard edge.
+ *
+ * rgb_to_yuv: rgb (1, 3, H', W') -> the packed frame described by desc; the inverse.
+ * - It reads the top-left pw x ph region (upright) and writes the frame in its decoded
+ *   orientation (undoing `rotation`, same mapping as above).
+ * - E' = (v + 1) / 2, then the inverse matrix:
+ *     Y' = Kr R' + Kg G' + Kb B'    Pb = (B' - Y') / (2 (1 - Kb))    Pr = (R' - Y') / (2 (1 - Kr))
+ * - Chroma downsampling averages Pb and Pr over each block's samples inside the picture
+ *   (box filter: the exact inverse of replication).
+ * - Codes: x = zero + scale * value (limited: Y = 16 s + 219 s Y', C = 128 s + 224 s Pb;
+ *   full: Y = M Y', C = 2^(bits - 1) + M Pb), rounded to nearest (floor(x + 0.5)) and
+ *   clamped to the legal range (limited: Y and RGB 16 s .. 235 s, C 16 s .. 240 s;
+ *   full: 0 .. M).
+ * - It writes only the sample bytes of the picture: row padding and bytes outside the
+ *   planes keep their values.
+ * An identity network round-trips: yuv_to_rgb then rgb_to_yuv returns every legal code of
+ * the frame exactly (within 1 where float rounding meets a .5 boundary).
+ */
+
+/* Kr, Kb of a YUV matrix (Kg = 1 - Kr - Kb); GEN_CS_RGB has none (0, 0). */
+static inline void gen_yuv_kr_kb(gen_colorspace cs, double *kr, double *kb)
+{
+    switch (cs) {
+    case GEN_CS_BT601:
+        *kr = 0.299, *kb = 0.114;
+        break;
+    case GEN_CS_BT709:
+        *kr = 0.2126, *kb = 0.0722;
+        break;
+    case GEN_CS_BT2020:
+        *kr = 0.2627, *kb = 0.0593;
+        break;
+    default:
+        *kr = 0.0, *kb = 0.0;
+    }
+}
+
+/* Bytes per sample: 1 for 8 bits, 2 for 9..16. */
+static inline int gen_yuv_bps(const gen_yuv_desc *d)
+{
+    return d->bits > 8 ? 2 : 1;
+}
+
+/* Size of plane p in samples. */
+static inline int gen_yuv_plane_w(const gen_yuv_desc *d, int p)
+{
+    int l = p ? d->log2_cw : 0;
+    return (d->width + (1 << l) - 1) >> l;
+}
+static inline int gen_yuv_plane_h(const gen_yuv_desc *d, int p)
+{
+    int l = p ? d->log2_ch : 0;
+    return (d->height + (1 << l) - 1) >> l;
+}
+
+/* Bytes from the start of the packed buffer to the end of the last sample of any plane:
+ * the packed tensor needs at least (this + 3) / 4 floats. */
+static inline size_t gen_yuv_packed_bytes(const gen_yuv_desc *d)
+{
+    size_t end = 0;
+    for (int p = 0; p < 3; p++) {
+        size_t e = d->offset[p] + (size_t)(gen_yuv_plane_h(d, p) - 1) * (size_t)d->stride[p] +
+                   (size_t)gen_yuv_plane_w(d, p) * (size_t)gen_yuv_bps(d);
+        if (e > end) end = e;
+    }
+    return end;
+}
+
+/* The upright picture size for a rotation of 0, 90, 180 or 270 degrees clockwise. */
+static inline void gen_yuv_picture_size(const gen_yuv_desc *d, int rotation, int *pw, int *ph)
+{
+    int turn = rotation == 90 || rotation == 270;
+    *pw = turn ? d->height : d->width;
+    *ph = turn ? d->width : d->height;
+}
+
+/* How plane p's codes map to normalized values: value = (code - zero) / scale; legal codes
+ * are lo .. hi. Chroma planes (1, 2 of a YUV frame) have value range [-0.5, 0.5], the
+ * others [0, 1]. */
+static inline void gen_yuv_plane_range(const gen_yuv_desc *d, int p, double *zero, double *scale,
+                                       int *lo, int *hi)
+{
+    int chroma = p > 0 && d->cs != GEN_CS_RGB;
+    int s = 1 << (d->bits - 8), m = (1 << d->bits) - 1;
+    if (d->full_range) {
+        *zero = chroma ? (double)(1 << (d->bits - 1)) : 0.0;
+        *scale = (double)m;
+        *lo = 0;
+        *hi = m;
+    } else {
+        *zero = (chroma ? 128.0 : 16.0) * s;
+        *scale = (chroma ? 224.0 : 219.0) * s;
+        *lo = 16 * s;
+        *hi = (chroma ? 240 : 235) * s;
+    }
+}
+
 #endif /* GEN_OPS_H */

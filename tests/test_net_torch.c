@@ -150,7 +150,7 @@ static void run_case(gen_backend *be, const gen_st_file *f, const case_cfg *c)
     gen_fill(p, gen_net_grads_flat(net), 0.0f);
     gen_graph_forward(g, p);
     record_loss(p, c, g, yt, parts, gram_out, gram_y, dgram);
-    gen_graph_backward(g, p, 1, 0);
+    gen_graph_backward(g, p, GEN_BWD_DINPUT);
     if (c->steps)
         gen_adam_update(p, gen_net_params_flat(net), gen_net_grads_flat(net), gen_net_m_flat(net),
                         gen_net_v_flat(net), hyper);

@@ -4,6 +4,7 @@
  */
 #include "gen/gen_backend_priv.h"
 #include "gen/ref/gen_ref.h"
+#include "gen/ref/gen_ref_colour.h"
 
 #include "common/vg_assert.h"
 
@@ -115,6 +116,12 @@ void gen_ref_exec_node(const gen_node *nd, gen_host_ptr_fn base)
         }
         break;
     }
+    case GEN_OP_YUV_TO_RGB:
+        gen_ref_yuv_to_rgb(&nd->yuv, nd->rotation, t[0].h, t[0].w, P[0], (const uint8_t *)P[1]);
+        break;
+    case GEN_OP_RGB_TO_YUV:
+        gen_ref_rgb_to_yuv(&nd->yuv, nd->rotation, t[1].h, t[1].w, (uint8_t *)P[0], P[1]);
+        break;
     default:
         VG_ASSERT(!"unknown op");
     }

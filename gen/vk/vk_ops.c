@@ -10,7 +10,8 @@
 
 #include "common/vg_error.h"
 
-void vk_ops_plan_conv(vk_plan *pl, const gen_node *nd); /* vk_ops_conv.c */
+void vk_ops_plan_conv(vk_plan *pl, const gen_node *nd);   /* vk_ops_conv.c */
+void vk_ops_plan_colour(vk_plan *pl, const gen_node *nd); /* vk_ops_colour.c */
 
 /* fill.comp */
 typedef struct pc_fill {
@@ -587,6 +588,10 @@ void vk_ops_plan(vk_plan *pl, const gen_node *nd)
         break;
     case GEN_OP_ADAM:
         plan_adam(pl, nd);
+        break;
+    case GEN_OP_YUV_TO_RGB:
+    case GEN_OP_RGB_TO_YUV:
+        vk_ops_plan_colour(pl, nd);
         break;
     default:
         VG_ASSERT(!"op not planned for Vulkan");

@@ -10,18 +10,6 @@
 
 #include "common/vg_error.h"
 
-/* conv2d_bwd_data.comp, conv2d_bwd_weight.comp */
-typedef struct pc_conv {
-    int32_t n, ic, ih, iw, oc, oh, ow, pad;
-} pc_conv;
-_Static_assert(sizeof(pc_conv) <= VK_PUSH_BYTES, "push constants");
-
-static pc_conv conv_pc(const gen_conv2d_desc *c)
-{
-    pc_conv pc = {c->n, c->ic, c->ih, c->iw, c->oc, gen_conv2d_oh(c), gen_conv2d_ow(c), c->pad};
-    return pc;
-}
-
 /* conv2d_pad.comp */
 typedef struct pc_conv_pad {
     int32_t nc, ih, iw, hp, wp4, pad, t_lo, t_hi, region;
@@ -149,52 +137,240 @@ static void plan_fwd(vk_plan *pl, const gen_node *nd)
     VG_ASSERT(oh <= 65535 && c->n * nob <= 65535);
 }
 
-/* conv2d_bwd_bias.comp */
-typedef struct pc_conv_bias {
+/*
+ * Backward. Gradient rule (gen_ops.h): dw and db accumulate (+=); din is written with the
+ * node's acc flag (0: =, 1: +=). Scratch, all fresh per node: the padded input and the
+ * weight partials (dw), dout framed by zeros, the packed weights and dpad (din). No kernel
+ * zeroes a tensor of the program; every sum runs in a fixed order (deterministic).
+ *
+ * din: dpad, the gradient with respect to the padded input, is a stride-1 correlation of
+ * dout (framed by zeros) with the transposed, flipped weights: conv2d_bwd_dtx.comp, a
+ * register-tiled texel kernel like the forward's. Stride 2 computes 8 consecutive dpad
+ * columns per invocation and multiplies only the taps whose parity matches (no zeros are
+ * inserted). conv2d_bwd_fold.comp then sums dpad into din through the padding map.
+ * dw: conv2d_bwd_wtx.comp reduces dout x padded input over positions into per-lane
+ * partials, conv2d_bwd_wsum.comp adds them into dw. db: conv2d_bwd_bsum.comp.
+ * At most 8 dispatches (VK_MAX_DISPATCH): 3 for dw, 1 for db, 4 for din.
+ */
+
+/* conv2d_bwd_pad.comp */
+typedef struct pc_bwd_pad {
+    int32_t nc, sh, sw, dh, dw4, t, l, vw;
+} pc_bwd_pad;
+_Static_assert(sizeof(pc_bwd_pad) <= VK_PUSH_BYTES, "push constants");
+
+/* conv2d_bwd_pack.comp */
+typedef struct pc_bwd_pack {
+    int32_t ic, oc, nib;
+} pc_bwd_pack;
+_Static_assert(sizeof(pc_bwd_pack) <= VK_PUSH_BYTES, "push constants");
+
+/* conv2d_bwd_dtx.comp */
+typedef struct pc_bwd_dtx {
+    int32_t ic, oc, hp, ws4, dh, dw4, nib;
+} pc_bwd_dtx;
+_Static_assert(sizeof(pc_bwd_dtx) <= VK_PUSH_BYTES, "push constants");
+
+/* conv2d_bwd_fold.comp */
+typedef struct pc_bwd_fold {
+    int32_t nc, ih, iw, hp, ws4, pad, e;
+} pc_bwd_fold;
+_Static_assert(sizeof(pc_bwd_fold) <= VK_PUSH_BYTES, "push constants");
+
+/* conv2d_bwd_wtx.comp */
+typedef struct pc_bwd_wtx {
+    int32_t ic, oc, oh, ow, hp, wp4, ntx, rows, nchunk, nunits;
+} pc_bwd_wtx;
+_Static_assert(sizeof(pc_bwd_wtx) <= VK_PUSH_BYTES, "push constants");
+
+/* conv2d_bwd_wsum.comp */
+typedef struct pc_bwd_wsum {
+    int32_t ic, oc, nunits, np;
+} pc_bwd_wsum;
+_Static_assert(sizeof(pc_bwd_wsum) <= VK_PUSH_BYTES, "push constants");
+
+/* conv2d_bwd_bsum.comp */
+typedef struct pc_bwd_bsum {
     int32_t n, oc, hw;
-} pc_conv_bias;
-_Static_assert(sizeof(pc_conv_bias) <= VK_PUSH_BYTES, "push constants");
+} pc_bwd_bsum;
+_Static_assert(sizeof(pc_bwd_bsum) <= VK_PUSH_BYTES, "push constants");
+
+/*
+ * Copies src (nc, sh, sw) into dst (nc, dh rows, dw4 texels) with a top margin t and a left
+ * margin l, the padding map of `mode` outside the image and zeros from column vw on.
+ */
+static void plan_frame(vk_plan *pl, gen_tensor dst, gen_tensor src, gen_pad_mode mode,
+                       pc_bwd_pad pc)
+{
+    vk_dispatch *d = vk_plan_add(pl, "conv2d_bwd_pad", 8, 8, 1);
+    vk_spec(d, (uint32_t)mode);
+    vk_spec(d, pc.sw % 4 == 0);
+    vk_spec(d, (uint32_t)((4 - pc.l % 4) % 4));
+    vk_bind_scratch_as(d, dst, VK_BIND_IMAGE_RGBA);
+    vk_bind_as(d, src, VK_BIND_TEXEL_R);
+    vk_bind_as(d, src, VK_BIND_TEXEL_RGBA);
+    vk_push(d, &pc, sizeof(pc));
+    vk_groups(d, (uint64_t)pc.dw4, (uint64_t)pc.dh, (uint64_t)pc.nc);
+}
+
+/* din (n, ic, ih, iw) (acc) from dout (n, oc, oh, ow) and w (oc, ic, k, k). */
+static void plan_bwd_data(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor din, gen_tensor dout,
+                          gen_tensor w, int acc)
+{
+    const int k = c->k, s = c->stride, pad = c->pad;
+    const int oh = gen_conv2d_oh(c), ow = gen_conv2d_ow(c);
+    const int hp = c->ih + 2 * pad, wp = c->iw + 2 * pad;
+    /* input channels per invocation: 8 halves the weight fetches, 4 keeps the unrolled
+     * 9x9 kernels small enough to compile (and wastes less on ic <= 4) */
+    const int m = c->ic <= 4 || k > 5 ? 4 : 8;
+    const int nib = (c->ic + m - 1) / m;
+    const int j = 4 * s; /* dpad columns per invocation */
+    /* stored column = padded column + e; the fold reads aligned texels when
+     * (pad + e) % 4 == 0. Stride 1 is free to pick e; stride 2 fixes it (shader). */
+    const int e = s == 1 ? (4 - pad % 4) % 4 : (4 - (k / 2) % 4) % 4;
+    const uint32_t lx = tx_lanes(pl);
+    const int ntx = (wp + e + j - 1) / j;
+    const int gx = (ntx + (int)lx - 1) / (int)lx;
+    const int ws4 = gx * (int)lx * j / 4;
+    /* dout framed by zeros: td rows on top, ld floats on the left (conv2d_bwd_dtx.comp) */
+    int td, ld, nt;
+    if (s == 1) {
+        td = k - 1;
+        ld = e + 4 * ((k + 2) / 4);
+        nt = (k + 2) / 4 + 1;
+    } else {
+        td = k / 2;
+        ld = 4 * (((k + 3) / 2 + 3) / 4);
+        nt = ld / 4 + 1;
+    }
+    const int dh = (hp - 1) / s + td + 1;
+    const int dw4 = gx * (int)lx + nt - 1;
+
+    gen_tensor frame = vk_scratch_take(pl, (size_t)c->n * c->oc * dh * dw4 * 4);
+    pc_bwd_pad pf = {c->n * c->oc, oh, ow, dh, dw4, td, ld, dw4 * 4};
+    plan_frame(pl, frame, dout, GEN_PAD_ZERO, pf);
+
+    vk_dispatch *d = vk_plan_add(pl, "conv2d_bwd_pack", 256, 1, 1);
+    vk_spec(d, (uint32_t)k);
+    vk_spec(d, (uint32_t)m);
+    pc_bwd_pack pk = {c->ic, c->oc, nib};
+    gen_tensor wpk = vk_bind_scratch(pl, d, (size_t)nib * c->oc * k * k * m);
+    vk_bind(d, w);
+    vk_push(d, &pk, sizeof(pk));
+    vk_groups_1d(d, (uint64_t)wpk.w);
+
+    char name[40];
+    snprintf(name, sizeof(name), "conv2d_bwd_dtx_k%ds%dm%d", k, s, m);
+    d = vk_plan_add(pl, name, lx, 1, 1);
+    gen_tensor dpad = vk_scratch_take(pl, (size_t)c->n * c->ic * hp * ws4 * 4);
+    pc_bwd_dtx pd = {c->ic, c->oc, hp, ws4, dh, dw4, nib};
+    vk_bind_scratch_as(d, dpad, VK_BIND_IMAGE_RGBA);
+    vk_bind_scratch_as(d, frame, VK_BIND_TEXEL_RGBA);
+    vk_bind_scratch_as(d, wpk, VK_BIND_TEXEL_RGBA);
+    vk_push(d, &pd, sizeof(pd));
+    d->groups[0] = (uint32_t)gx;
+    d->groups[1] = (uint32_t)hp;
+    d->groups[2] = (uint32_t)(c->n * nib);
+    VG_ASSERT(gx <= 65535 && hp <= 65535 && c->n * nib <= 65535);
+
+    int img = c->iw % 4 == 0;
+    d = vk_plan_add(pl, img ? "conv2d_bwd_foldi" : "conv2d_bwd_fold", 8, 8, 1);
+    vk_spec(d, (uint32_t)c->pad_mode);
+    vk_spec(d, (uint32_t)acc);
+    vk_spec(d, (uint32_t)((pad + e) % 4));
+    pc_bwd_fold pfo = {c->n * c->ic, c->ih, c->iw, hp, ws4, pad, e};
+    vk_bind_as(d, din, img ? VK_BIND_IMAGE_RGBA : VK_BIND_SSBO);
+    vk_bind_scratch_as(d, dpad, VK_BIND_TEXEL_R);
+    vk_bind_scratch_as(d, dpad, VK_BIND_TEXEL_RGBA);
+    vk_push(d, &pfo, sizeof(pfo));
+    vk_groups(d, (uint64_t)(c->iw + 3) / 4, (uint64_t)c->ih, (uint64_t)c->n * c->ic);
+}
+
+/* dw (oc, ic, k, k) += from dout (n, oc, oh, ow) and in (n, ic, ih, iw). */
+static void plan_bwd_weight(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor dw, gen_tensor dout,
+                            gen_tensor in)
+{
+    const int k = c->k, s = c->stride, pad = c->pad;
+    const int oh = gen_conv2d_oh(c), ow = gen_conv2d_ow(c);
+    const int hp = c->ih + 2 * pad;
+    const int mo = k <= 4 ? 8 : 4; /* output channels per invocation (x k taps) */
+    const int nob = (c->oc + mo - 1) / mo;
+    const int kp4 = (k + 3) / 4;
+    const int ntx = (ow + 3) / 4; /* steps of 4 positions per row */
+    const int nt = (3 * s + k + 3) / 4;
+    int wp4 = (ntx - 1) * s + nt;
+    if (wp4 * 4 < c->iw + 2 * pad) wp4 = (c->iw + 2 * pad + 3) / 4;
+
+    gen_tensor xpad = vk_scratch_take(pl, (size_t)c->n * c->ic * hp * wp4 * 4);
+    pc_bwd_pad pf = {c->n * c->ic, c->ih, c->iw, hp, wp4, pad, pad, c->iw + 2 * pad};
+    plan_frame(pl, xpad, in, c->pad_mode, pf);
+
+    uint32_t lx = tx_lanes(pl);
+    while (lx > 8 && (int)lx / 2 >= ntx) lx /= 2;
+    /* split the rows into chunks until there are enough groups to fill the device; every
+     * chunk adds lx partials per weight */
+    const int nunits = nob * c->ic * k;
+    const int want = pl->ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? 64 : 4096;
+    int nchunk = (want + nunits * c->n - 1) / (nunits * c->n);
+    if (nchunk > oh) nchunk = oh;
+    const int rows = (oh + nchunk - 1) / nchunk;
+    nchunk = (oh + rows - 1) / rows;
+    const int np = c->n * nchunk * (int)lx;
+
+    char name[40];
+    snprintf(name, sizeof(name), "conv2d_bwd_wtx_k%ds%d", k, s);
+    vk_dispatch *d = vk_plan_add(pl, name, lx, 1, 1);
+    vk_spec(d, ow % 4 != 0);
+    gen_tensor part = vk_scratch_take(pl, (size_t)np * nunits * mo * kp4 * 4);
+    vk_bind_scratch_as(d, part, VK_BIND_IMAGE_RGBA);
+    pc_bwd_wtx pw = {c->ic, c->oc, oh, ow, hp, wp4, ntx, rows, nchunk, nunits};
+    vk_bind_as(d, dout, VK_BIND_TEXEL_RGBA);
+    vk_bind_as(d, dout, VK_BIND_TEXEL_R);
+    vk_bind_scratch_as(d, xpad, VK_BIND_TEXEL_RGBA);
+    vk_push(d, &pw, sizeof(pw));
+    d->groups[0] = (uint32_t)(c->n * nchunk);
+    d->groups[1] = (uint32_t)(c->ic * k);
+    d->groups[2] = (uint32_t)nob;
+    VG_ASSERT(c->n * nchunk <= 65535 && c->ic * k <= 65535 && nob <= 65535);
+
+    d = vk_plan_add(pl, "conv2d_bwd_wsum", 64, 1, 1);
+    vk_spec(d, (uint32_t)k);
+    vk_spec(d, (uint32_t)mo);
+    pc_bwd_wsum ps = {c->ic, c->oc, nunits, np};
+    vk_bind(d, dw);
+    vk_bind_scratch_as(d, part, VK_BIND_TEXEL_RGBA);
+    vk_push(d, &ps, sizeof(ps));
+    vk_groups_1d(d, (uint64_t)nunits * mo * kp4);
+}
+
+/* db (oc) += the sums of dout (n, oc, oh, ow) over positions. */
+static void plan_bwd_bias(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor db, gen_tensor dout)
+{
+    const int hw = gen_conv2d_oh(c) * gen_conv2d_ow(c);
+    vk_dispatch *d = vk_plan_add(pl, "conv2d_bwd_bsum", tx_lanes(pl), 1, 1);
+    vk_spec(d, hw % 4 == 0);
+    pc_bwd_bsum pb = {c->n, c->oc, hw};
+    vk_bind(d, db);
+    vk_bind_as(d, dout, VK_BIND_TEXEL_R);
+    vk_bind_as(d, dout, VK_BIND_TEXEL_RGBA);
+    vk_push(d, &pb, sizeof(pb));
+    d->groups[0] = (uint32_t)c->oc;
+    d->groups[1] = d->groups[2] = 1;
+}
 
 /* t: din, dw, db, dout, in, w */
 static void plan_bwd(vk_plan *pl, const gen_node *nd)
 {
     const gen_conv2d_desc *c = &nd->conv;
-    pc_conv pc = conv_pc(c);
     const gen_tensor *t = nd->t;
-    if (t[0].buf) {
-        vk_dispatch *d = vk_plan_add(pl, "conv2d_bwd_data", 16, 16, 1);
-        vk_spec(d, (uint32_t)c->k);
-        vk_spec(d, (uint32_t)c->stride);
-        vk_spec(d, (uint32_t)c->pad_mode);
-        vk_spec(d, (uint32_t)nd->acc);
-        vk_bind(d, t[0]);
-        vk_bind(d, t[3]);
-        vk_bind(d, t[5]);
-        vk_push(d, &pc, sizeof(pc));
-        vk_groups(d, (uint64_t)c->iw, (uint64_t)c->ih, (uint64_t)c->n * c->ic);
-    }
-    if (t[1].buf) {
-        vk_dispatch *d = vk_plan_add(pl, "conv2d_bwd_weight", 64, 1, 1);
-        vk_spec(d, (uint32_t)c->k);
-        vk_spec(d, (uint32_t)c->stride);
-        vk_spec(d, (uint32_t)c->pad_mode);
-        vk_bind(d, t[1]);
-        vk_bind(d, t[3]);
-        vk_bind(d, t[4]);
-        vk_push(d, &pc, sizeof(pc));
-        uint64_t groups = (uint64_t)c->oc * c->ic * c->k;
-        d->groups[0] = (uint32_t)(groups < 65535 ? groups : 65535);
-        d->groups[1] = (uint32_t)((groups + 65534) / 65535);
-        d->groups[2] = 1;
-    }
-    if (t[2].buf) {
-        vk_dispatch *d = vk_plan_add(pl, "conv2d_bwd_bias", 64, 1, 1);
-        pc_conv_bias pb = {c->n, c->oc, pc.oh * pc.ow};
-        vk_bind(d, t[2]);
-        vk_bind(d, t[3]);
-        vk_push(d, &pb, sizeof(pb));
-        d->groups[0] = (uint32_t)c->oc;
-        d->groups[1] = d->groups[2] = 1;
+    if (t[1].buf) plan_bwd_weight(pl, c, t[1], t[3], t[4]);
+    if (t[2].buf) plan_bwd_bias(pl, c, t[2], t[3]);
+    if (t[0].buf) plan_bwd_data(pl, c, t[0], t[3], t[5], nd->acc);
+    const char *dbg = getenv("VRGEN_BWD_ONLY"); /* TEMP */
+    if (dbg) {
+        int i = atoi(dbg);
+        if (i < pl->count) pl->d[0] = pl->d[i];
+        pl->count = i < pl->count ? 1 : 0;
     }
 }
 

@@ -1,0 +1,512 @@
+/*
+ * pl_stylize.c - the stylize job. Three threads joined by bounded queues:
+ *
+ *   decode (pl_input) --items--> GPU (this thread) --items--> encode (pl_output / PNG)
+ *
+ * The GPU stage keeps two frame slots: while the device works on frame n, the CPU
+ * uploads frame n+1 and downloads frame n-1. Each slot has its own packed input and
+ * output buffers and its own recorded program (colour conversion in, generator, colour
+ * conversion out); the network's activations are shared, which is safe because one queue
+ * runs the programs in submission order and each program starts with a full barrier.
+ * Packets of copied streams travel through the same queues, so the muxer sees them in
+ * demux order. Memory stays flat: the queues are bounded and nothing grows per frame.
+ */
+#include "pipeline/pl_stylize.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavutil/avutil.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/mathematics.h>
+#include <libavutil/pixdesc.h>
+
+#include "common/vg_error.h"
+#include "common/vg_log.h"
+#include "common/vg_time.h"
+#include "pipeline/pl_png.h"
+#include "pipeline/pl_queue.h"
+#include "pipeline/pl_seq.h"
+
+#define QUEUE_ITEMS 8
+#define SLOTS       2
+
+/* One unit travelling between threads: a frame, or a packet of a copied stream. */
+typedef struct item {
+    AVFrame *frame;
+    AVPacket *packet;
+    float *rgb;    /* PNG output: the network output, 3 planes of nh x nw */
+    int64_t index; /* frame number from 1 (frames only) */
+} item;
+
+static void item_free(void *p)
+{
+    item *it = p;
+    if (!it) return;
+    av_frame_free(&it->frame);
+    av_packet_free(&it->packet);
+    free(it->rgb);
+    free(it);
+}
+
+/* GPU resources for one frame geometry. */
+typedef struct gpu_slot {
+    gen_tensor packed_in, packed_out, rgb_out;
+    gen_prog *prog;
+    item *pending; /* submitted frame waiting for its download */
+} gpu_slot;
+
+typedef struct job {
+    const pl_stylize_opts *o;
+    gen_backend *be;
+    gen_net *net;
+    pl_input *in;
+    pl_output *out;
+    const pl_video_info *vi;
+
+    pl_queue *q_dec, *q_enc;
+    pthread_t dec_thread, enc_thread;
+    int dec_started, enc_started;
+    atomic_int failed;  /* first error code of any thread (0: none) */
+    atomic_int stopped; /* stop reading (interrupt or error) */
+    atomic_llong frames_in, frames_out;
+    int64_t skip_frames; /* PNG resume: frames already written */
+
+    /* geometry */
+    gen_yuv_desc din, dout;
+    int rotation;
+    int pw, ph;   /* upright picture */
+    int nw, nh;   /* network input: multiples of 4 */
+    enum AVPixelFormat out_fmt;
+    gen_graph *graph;
+    gen_tensor rgb_in, rgb_out; /* network input and output (the same tensor for identity) */
+    gen_buf *buf; /* packed in/out and rgb copies of both slots */
+    gpu_slot slot[SLOTS];
+    unsigned char *host_in; /* packed input staging on the host */
+    size_t in_bytes, out_bytes;
+
+    vg_progress progress;
+    double t0;
+} job;
+
+static void fail(job *j, int code)
+{
+    int expected = 0;
+    atomic_compare_exchange_strong(&j->failed, &expected, code);
+    atomic_store(&j->stopped, 1);
+}
+
+/* --- decode thread ------------------------------------------------------------------ */
+
+static void *decode_main(void *arg)
+{
+    job *j = arg;
+    int64_t index = 0;
+    for (;;) {
+        if (atomic_load(&j->stopped) || (j->o->stop && *j->o->stop)) break;
+        AVFrame *f = NULL;
+        AVPacket *pk = NULL;
+        int ret = pl_input_read(j->in, &f, &pk);
+        if (ret == VG_EOF) break;
+        if (ret < 0) {
+            fail(j, ret);
+            break;
+        }
+        item *it = calloc(1, sizeof(*it));
+        if (!it) {
+            av_frame_free(&f);
+            av_packet_free(&pk);
+            fail(j, VG_ERR_NOMEM);
+            break;
+        }
+        /* with -ss the output starts at 0, as with ffmpeg */
+        if (j->o->input.start > 0) {
+            const AVFormatContext *fc = pl_input_avformat(j->in);
+            AVRational tb = f ? j->vi->time_base : fc->streams[pk->stream_index]->time_base;
+            int64_t shift = av_rescale_q((int64_t)(j->o->input.start * AV_TIME_BASE),
+                                         AV_TIME_BASE_Q, tb);
+            if (f && f->pts != AV_NOPTS_VALUE) f->pts -= shift;
+            if (f && f->best_effort_timestamp != AV_NOPTS_VALUE) f->best_effort_timestamp -= shift;
+            if (f && f->pkt_dts != AV_NOPTS_VALUE) f->pkt_dts -= shift;
+            if (pk && pk->pts != AV_NOPTS_VALUE) pk->pts -= shift;
+            if (pk && pk->dts != AV_NOPTS_VALUE) pk->dts -= shift;
+        }
+        it->frame = f;
+        it->packet = pk;
+        if (f) {
+            it->index = ++index;
+            atomic_store(&j->frames_in, index);
+        }
+        if (pl_queue_push(j->q_dec, it) != VG_OK) {
+            item_free(it);
+            break;
+        }
+    }
+    pl_queue_close(j->q_dec);
+    return NULL;
+}
+
+/* --- encode thread ------------------------------------------------------------------ */
+
+static int write_png(job *j, item *it)
+{
+    char path[4096];
+    pl_image img = {0};
+    int ret = pl_seq_path(j->o->output.path, it->index, path, sizeof(path));
+    if (ret < 0) return ret;
+    ret = pl_image_alloc(&img, j->pw, j->ph, j->o->png_bits);
+    if (ret < 0) return ret;
+    const float *rgb = it->rgb;
+    float *crop = malloc((size_t)3 * j->pw * j->ph * sizeof(float));
+    if (!crop) {
+        pl_image_free(&img);
+        return VG_ERR_NOMEM;
+    }
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < j->ph; y++)
+            memcpy(crop + ((size_t)c * j->ph + y) * j->pw, rgb + ((size_t)c * j->nh + y) * j->nw,
+                   (size_t)j->pw * sizeof(float));
+    pl_image_from_planar(&img, crop);
+    free(crop);
+    ret = pl_png_write(path, &img, 1);
+    pl_image_free(&img);
+    return ret;
+}
+
+static void *encode_main(void *arg)
+{
+    job *j = arg;
+    void *p;
+    while (pl_queue_pop(j->q_enc, &p) == VG_OK) {
+        item *it = p;
+        int ret = VG_OK;
+        if (atomic_load(&j->failed) == 0) {
+            if (it->packet && j->out)
+                ret = pl_output_write_packet(j->out, &it->packet);
+            else if (it->rgb)
+                ret = write_png(j, it);
+            else if (it->frame)
+                ret = pl_output_write_frame(j->out, it->frame);
+            if (ret < 0) fail(j, ret);
+            if ((it->frame || it->rgb) && ret == VG_OK) {
+                int64_t done = atomic_fetch_add(&j->frames_out, 1) + 1;
+                char extra[64] = "";
+                if (j->out)
+                    snprintf(extra, sizeof(extra), "%.1f MB",
+                             (double)pl_output_bytes(j->out) / 1e6);
+                vg_progress_update(&j->progress, done, extra);
+            }
+        }
+        item_free(it);
+    }
+    return NULL;
+}
+
+/* --- GPU stage ---------------------------------------------------------------------- */
+
+static gen_colorspace colorspace_of(const pl_video_info *v)
+{
+    if (v->is_rgb) return GEN_CS_RGB;
+    return v->cs_resolved == 2020 ? GEN_CS_BT2020 : v->cs_resolved == 709 ? GEN_CS_BT709
+                                                                           : GEN_CS_BT601;
+}
+
+/* Plane layout of a w x h picture: 256-byte aligned planes, rows padded to 4 bytes. */
+static size_t layout_planes(gen_yuv_desc *d, int w, int h)
+{
+    int bps = d->bits > 8 ? 2 : 1;
+    size_t off = 0;
+    for (int i = 0; i < 3; i++) {
+        int pw = i ? (w + (1 << d->log2_cw) - 1) >> d->log2_cw : w;
+        int ph = i ? (h + (1 << d->log2_ch) - 1) >> d->log2_ch : h;
+        d->stride[i] = (pw * bps + 3) / 4 * 4;
+        d->offset[i] = off;
+        off += ((size_t)d->stride[i] * ph + 255) / 256 * 256;
+    }
+    return off;
+}
+
+static int setup_gpu(job *j, const AVFrame *f)
+{
+    const pl_video_info *v = j->vi;
+    int ret;
+    j->rotation = v->rotation;
+    j->din = (gen_yuv_desc){.width = f->width,
+                            .height = f->height,
+                            .bits = v->bits,
+                            .log2_cw = v->log2_chroma_w,
+                            .log2_ch = v->log2_chroma_h,
+                            .cs = colorspace_of(v),
+                            .full_range = v->full_range};
+    j->in_bytes = layout_planes(&j->din, f->width, f->height);
+    int rot = j->rotation == 90 || j->rotation == 270;
+    j->pw = rot ? f->height : f->width;
+    j->ph = rot ? f->width : f->height;
+    j->nw = (j->pw + 3) / 4 * 4;
+    j->nh = (j->ph + 3) / 4 * 4;
+    j->dout = j->din;
+    j->dout.width = j->pw;
+    j->dout.height = j->ph;
+    j->out_bytes = layout_planes(&j->dout, j->pw, j->ph);
+    j->out_fmt = f->format;
+
+    if (!j->o->identity && (ret = gen_graph_create(j->net, 1, j->nh, j->nw, 0, &j->graph)) < 0) {
+        vg_error("vrgen stylize: %dx%d frames: cannot set up the generator (%s)", j->pw, j->ph,
+                 vg_strerror(ret));
+        return ret;
+    }
+    gen_arena a = {0};
+    for (int pass = 0; pass < 2; pass++) {
+        a.used = 0;
+        if (j->o->identity) j->rgb_in = j->rgb_out = gen_arena_take(&a, 1, 3, j->nh, j->nw);
+        for (int s = 0; s < SLOTS; s++) {
+            j->slot[s].packed_in = gen_arena_take(&a, 1, 1, 1, (int)(j->in_bytes / 4));
+            j->slot[s].packed_out = gen_arena_take(&a, 1, 1, 1, (int)(j->out_bytes / 4));
+            if (j->o->png) j->slot[s].rgb_out = gen_arena_take(&a, 1, 3, j->nh, j->nw);
+        }
+        if (pass == 0 && (ret = gen_buf_create(j->be, a.used, &a.buf)) < 0) return ret;
+    }
+    j->buf = a.buf;
+    j->host_in = malloc(j->in_bytes);
+    if (!j->host_in) return VG_ERR_NOMEM;
+    memset(j->host_in, 0, j->in_bytes);
+    for (int s = 0; s < SLOTS; s++) {
+        gpu_slot *sl = &j->slot[s];
+        if ((ret = gen_prog_create(j->be, &sl->prog)) < 0) return ret;
+        gen_tensor x = j->graph ? gen_graph_input(j->graph) : j->rgb_in;
+        gen_tensor y = j->graph ? gen_graph_output(j->graph) : j->rgb_out;
+        gen_yuv_to_rgb(sl->prog, x, sl->packed_in, &j->din, j->rotation);
+        if (j->graph) gen_graph_forward(j->graph, sl->prog);
+        if (j->o->png)
+            gen_axpby(sl->prog, sl->rgb_out, 1.0f, y, 0.0f);
+        else
+            gen_rgb_to_yuv(sl->prog, sl->packed_out, y, &j->dout, 0);
+        if ((ret = gen_prog_compile(sl->prog)) < 0) return ret;
+    }
+    vg_verbose("stylize: %dx%d frames (network %dx%d, rotation %d), %.1f MB of activations",
+               j->pw, j->ph, j->nw, j->nh, j->rotation,
+               j->graph ? (double)gen_graph_bytes(j->graph) / 1048576.0 : 0.0);
+    return VG_OK;
+}
+
+/* Copies the frame's planes into the packed host layout and uploads it. */
+static int upload_frame(job *j, gpu_slot *sl, const AVFrame *f)
+{
+    int bps = j->din.bits > 8 ? 2 : 1;
+    for (int i = 0; i < 3; i++) {
+        int w = i ? (f->width + (1 << j->din.log2_cw) - 1) >> j->din.log2_cw : f->width;
+        int h = i ? (f->height + (1 << j->din.log2_ch) - 1) >> j->din.log2_ch : f->height;
+        for (int y = 0; y < h; y++)
+            memcpy(j->host_in + j->din.offset[i] + (size_t)y * j->din.stride[i],
+                   f->data[i] + (size_t)y * f->linesize[i], (size_t)w * bps);
+    }
+    return gen_tensor_upload(j->be, sl->packed_in, (const float *)j->host_in);
+}
+
+/* Turns a finished slot into an output frame and hands it to the encoder. */
+static int finish_slot(job *j, gpu_slot *sl)
+{
+    item *it = sl->pending;
+    int ret;
+    sl->pending = NULL;
+    if (!it) return VG_OK;
+    if ((ret = gen_prog_wait(sl->prog)) < 0) goto fail;
+    if (j->o->png) {
+        it->rgb = malloc(gen_tensor_len(sl->rgb_out) * sizeof(float));
+        ret = it->rgb ? gen_tensor_download(j->be, sl->rgb_out, it->rgb) : VG_ERR_NOMEM;
+        av_frame_free(&it->frame);
+        if (ret < 0) goto fail;
+        if (pl_queue_push(j->q_enc, it) != VG_OK) item_free(it);
+        return VG_OK;
+    }
+    AVFrame *src = it->frame;
+    AVFrame *dst = av_frame_alloc();
+    if (!dst) {
+        ret = VG_ERR_NOMEM;
+        goto fail;
+    }
+    dst->format = j->out_fmt;
+    dst->width = j->pw;
+    dst->height = j->ph;
+    if (av_frame_get_buffer(dst, 64) < 0) {
+        av_frame_free(&dst);
+        ret = VG_ERR_NOMEM;
+        goto fail;
+    }
+    unsigned char *host = malloc(j->out_bytes);
+    ret = host ? gen_tensor_download(j->be, sl->packed_out, (float *)host) : VG_ERR_NOMEM;
+    int bps = j->dout.bits > 8 ? 2 : 1;
+    for (int i = 0; ret == VG_OK && i < 3; i++) {
+        int w = i ? (j->pw + (1 << j->dout.log2_cw) - 1) >> j->dout.log2_cw : j->pw;
+        int h = i ? (j->ph + (1 << j->dout.log2_ch) - 1) >> j->dout.log2_ch : j->ph;
+        for (int y = 0; y < h; y++)
+            memcpy(dst->data[i] + (size_t)y * dst->linesize[i],
+                   host + j->dout.offset[i] + (size_t)y * j->dout.stride[i], (size_t)w * bps);
+    }
+    free(host);
+    av_frame_copy_props(dst, src);
+    /* frames are upright now: the rotation is applied, not tagged */
+    av_frame_remove_side_data(dst, AV_FRAME_DATA_DISPLAYMATRIX);
+    av_frame_free(&it->frame);
+    it->frame = dst;
+    if (ret < 0) goto fail;
+    if (pl_queue_push(j->q_enc, it) != VG_OK) item_free(it);
+    return VG_OK;
+fail:
+    item_free(it);
+    return ret;
+}
+
+static int gpu_loop(job *j)
+{
+    int next = 0, ret = VG_OK;
+    void *p;
+    while (pl_queue_pop(j->q_dec, &p) == VG_OK) {
+        item *it = p;
+        if (atomic_load(&j->failed)) {
+            item_free(it);
+            continue; /* drain so the decoder can finish */
+        }
+        if (it->packet || (it->frame && it->index <= j->skip_frames)) {
+            if (it->frame) {
+                item_free(it); /* resumed PNG run: this frame is already on disk */
+                continue;
+            }
+            if (pl_queue_push(j->q_enc, it) != VG_OK) item_free(it);
+            continue;
+        }
+        if (!j->graph && (ret = setup_gpu(j, it->frame)) < 0) {
+            item_free(it);
+            fail(j, ret);
+            continue;
+        }
+        if (it->frame->width != j->din.width || it->frame->height != j->din.height ||
+            it->frame->format != j->out_fmt) {
+            vg_error("vrgen stylize: %s: the frame size or format changes mid-stream "
+                     "(%dx%d %s at frame %lld); not supported",
+                     j->o->input.path, it->frame->width, it->frame->height,
+                     av_get_pix_fmt_name(it->frame->format), (long long)it->index);
+            item_free(it);
+            fail(j, VG_ERR_UNSUPPORTED);
+            continue;
+        }
+        gpu_slot *sl = &j->slot[next];
+        /* the slot's previous frame must be downloaded before its buffers are reused */
+        if ((ret = finish_slot(j, sl)) < 0 || (ret = upload_frame(j, sl, it->frame)) < 0 ||
+            (ret = gen_prog_submit(sl->prog)) < 0) {
+            item_free(it);
+            fail(j, ret);
+            continue;
+        }
+        sl->pending = it;
+        next = (next + 1) % SLOTS;
+        /* download the other slot (the previous frame) while this one runs */
+        if ((ret = finish_slot(j, &j->slot[next])) < 0) fail(j, ret);
+    }
+    for (int k = 0; k < SLOTS; k++) {
+        gpu_slot *sl = &j->slot[(next + k) % SLOTS];
+        if (atomic_load(&j->failed)) {
+            if (sl->pending) gen_prog_wait(sl->prog);
+            item_free(sl->pending);
+            sl->pending = NULL;
+        } else if ((ret = finish_slot(j, sl)) < 0) {
+            fail(j, ret);
+        }
+    }
+    pl_queue_close(j->q_enc);
+    return atomic_load(&j->failed);
+}
+
+/* --- the job ------------------------------------------------------------------------ */
+
+static void job_free(job *j)
+{
+    for (int s = 0; s < SLOTS; s++) {
+        if (j->slot[s].pending) {
+            gen_prog_wait(j->slot[s].prog);
+            item_free(j->slot[s].pending);
+        }
+        gen_prog_destroy(&j->slot[s].prog);
+    }
+    gen_buf_destroy(&j->buf);
+    gen_graph_destroy(&j->graph);
+    pl_queue_destroy(&j->q_dec, item_free);
+    pl_queue_destroy(&j->q_enc, item_free);
+    free(j->host_in);
+    pl_output_close(&j->out);
+    pl_input_close(&j->in);
+}
+
+static int prepare_png(job *j)
+{
+    const pl_stylize_opts *o = j->o;
+    int ret = pl_seq_check_pattern(o->output.path);
+    if (ret < 0) return ret;
+    if ((ret = pl_seq_make_folder(o->output.path)) < 0) return ret;
+    if (o->resume) {
+        j->skip_frames = pl_seq_last_complete(o->output.path);
+        if (j->skip_frames > 0)
+            vg_info("resuming %s after frame %lld", o->output.path, (long long)j->skip_frames);
+        return VG_OK;
+    }
+    return pl_seq_check_overwrite(o->output.path, o->output.overwrite);
+}
+
+int pl_stylize(gen_backend *be, gen_net *gen, const pl_stylize_opts *o, pl_stylize_result *r)
+{
+    job jb, *j = &jb;
+    memset(j, 0, sizeof(*j));
+    memset(r, 0, sizeof(*r));
+    j->o = o;
+    j->be = be;
+    j->net = gen;
+    j->t0 = vg_time_now();
+    int ret;
+
+    if (o->png && (ret = prepare_png(j)) < 0) return ret;
+    if ((ret = pl_input_open(&o->input, &j->in)) < 0) goto done;
+    j->vi = pl_input_video(j->in);
+    if (!o->png) {
+        pl_video_info out = *j->vi;
+        if (out.rotation == 90 || out.rotation == 270) {
+            out.width = j->vi->height;
+            out.height = j->vi->width;
+        }
+        out.rotation = 0;
+        if ((ret = pl_output_open(&o->output, j->in, &out, &j->out)) < 0) goto done;
+    }
+    if ((ret = pl_queue_create(QUEUE_ITEMS, &j->q_dec)) < 0 ||
+        (ret = pl_queue_create(QUEUE_ITEMS, &j->q_enc)) < 0)
+        goto done;
+
+    r->frames_total = j->vi->nb_frames;
+    vg_progress_init(&j->progress, o->progress, NULL, "stylize", j->vi->nb_frames > 0 ? j->vi->nb_frames : 0,
+                     "frames");
+    if (pthread_create(&j->dec_thread, NULL, decode_main, j) != 0 ||
+        pthread_create(&j->enc_thread, NULL, encode_main, j) != 0) {
+        ret = VG_ERR_NOMEM;
+        atomic_store(&j->stopped, 1);
+        pl_queue_close(j->q_dec);
+        pl_queue_close(j->q_enc);
+    } else {
+        j->dec_started = j->enc_started = 1;
+        ret = gpu_loop(j);
+    }
+    if (j->dec_started) pthread_join(j->dec_thread, NULL);
+    if (j->enc_started) pthread_join(j->enc_thread, NULL);
+    if (ret == VG_OK) ret = atomic_load(&j->failed);
+    if (ret == VG_OK && j->out) ret = pl_output_finish(j->out);
+    vg_progress_finish(&j->progress, ret);
+
+    r->frames_in = atomic_load(&j->frames_in);
+    r->frames_out = atomic_load(&j->frames_out) + j->skip_frames;
+    r->interrupted = o->stop && *o->stop;
+    r->tiles = 1;
+done:
+    r->seconds = vg_time_now() - j->t0;
+    job_free(j);
+    return ret;
+}
