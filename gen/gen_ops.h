@@ -141,10 +141,11 @@ enum {
  * A frame travels as a *packed* tensor: the raw bytes of its three planes inside one
  * tensor's range (its float count covers all planes; gen_yuv_packed_bytes()). Plane p
  * (0: Y or G, 1: Cb or B, 2: Cr or R) starts at byte offset[p] and has rows of stride[p]
- * bytes. A sample is one byte (bits == 8) or a little-endian 16-bit word (bits 9..16) whose
- * low `bits` bits are the code value (readers ignore the upper bits, writers zero them).
- * Plane 0 is width x height samples; planes 1 and 2 are ceil(width / 2^log2_cw) x
- * ceil(height / 2^log2_ch). GEN_CS_RGB needs log2_cw == log2_ch == 0.
+ * bytes; planes share no bytes. A sample is one byte (bits == 8) or a little-endian 16-bit
+ * word (bits 9..16) whose low `bits` bits are the code value (readers ignore the upper
+ * bits, writers zero them). Plane 0 is width x height samples; planes 1 and 2 are
+ * ceil(width / 2^log2_cw) x ceil(height / 2^log2_ch). GEN_CS_RGB needs log2_cw == log2_ch
+ * == 0.
  */
 typedef enum gen_colorspace {
     GEN_CS_BT601 = 0,

@@ -135,6 +135,12 @@ static void plan_fwd(vk_plan *pl, const gen_node *nd)
     d->groups[1] = (uint32_t)oh;
     d->groups[2] = (uint32_t)(c->n * nob);
     VG_ASSERT(oh <= 65535 && c->n * nob <= 65535);
+    const char *dbg = getenv("VRGEN_FWD_ONLY"); /* TEMP */
+    if (dbg) {
+        int i = atoi(dbg);
+        if (i < pl->count) pl->d[0] = pl->d[i];
+        pl->count = i < pl->count ? 1 : 0;
+    }
 }
 
 /*
@@ -274,7 +280,7 @@ static void plan_bwd_data(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor din,
     VG_ASSERT(gx <= 65535 && hp <= 65535 && c->n * nib <= 65535);
 
     int img = c->iw % 4 == 0;
-    d = vk_plan_add(pl, img ? "conv2d_bwd_foldi" : "conv2d_bwd_fold", 8, 8, 1);
+    d = vk_plan_add(pl, img ? "conv2d_bwd_foldi" : "conv2d_bwd_fold", 8, getenv("FY") ? atoi(getenv("FY")) : 8, 1);
     vk_spec(d, (uint32_t)c->pad_mode);
     vk_spec(d, (uint32_t)acc);
     vk_spec(d, (uint32_t)((pad + e) % 4));

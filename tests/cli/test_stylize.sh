@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# test_stylize.sh - vrgen stylize end to end on clips generated with ffmpeg's lavfi
+# sources: timestamps, frame count and duration kept; audio copied bit for bit; odd sizes,
+# 10-bit, rotation, VFR, PNG sequences and --resume, -ss/-t, overwrite rules, SIGINT, bad
+# inputs (clear message, exit status, nothing at the output path), the real clips in
+# ../shared/media when present. A small model is trained first (seconds).
+set -u
+VRGEN=${VRGEN:?path to the vrgen binary}
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { echo "SKIP: ffmpeg/ffprobe not installed"; exit 77; }
+T=$(mktemp -d /tmp/vrgen-stylize-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+fail=0
+ok() { echo "ok $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+probe() { ffprobe -v error -select_streams "$2" -show_entries "$3" -of csv=p=0 "$1"; }
+gen() { ffmpeg -v error -y "$@"; }
+
+gen -f lavfi -i testsrc2=s=96x64:r=10:d=2 -f lavfi -i sine=f=440:d=2 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest clip.mp4 || { echo "cannot make test clips"; exit 1; }
+"$VRGEN" train -q --style clip.mp4 --content clip.mp4 -o model.safetensors --ae-steps 2 --steps 1 --size 32 --batch 1 --width 4 --blocks 1 --dwidth 4 --progress none \
+  || { echo "FAIL: cannot train the test model"; exit 1; }
+S() { "$VRGEN" stylize -m model.safetensors --progress none "$@"; }
+
+# frame count, timestamps, duration, audio bit-identical
+S clip.mp4 -o out.mp4 || bad "basic run"
+[ "$(probe out.mp4 v:0 stream=nb_frames)" = "$(probe clip.mp4 v:0 stream=nb_frames)" ] && ok "frame count" || bad "frame count"
+[ "$(probe out.mp4 v:0 frame=pts_time | md5sum)" = "$(probe clip.mp4 v:0 frame=pts_time | md5sum)" ] && ok "frame timestamps" || bad "frame timestamps"
+a=$(ffmpeg -v error -i clip.mp4 -map 0:a -c copy -f md5 -); b=$(ffmpeg -v error -i out.mp4 -map 0:a -c copy -f md5 -)
+[ -n "$a" ] && [ "$a" = "$b" ] && ok "audio copied bit for bit" || bad "audio copy ($a vs $b)"
+
+# overwrite rules
+cp out.mp4 keep.mp4
+S clip.mp4 -o out.mp4 2>err.txt; st=$?
+[ $st = 4 ] && grep -q "already exists" err.txt && cmp -s out.mp4 keep.mp4 && ok "no overwrite without -y" || bad "overwrite refusal (exit $st)"
+S clip.mp4 -o out.mp4 -n 2>/dev/null; [ $? = 4 ] && ok "-n never overwrites" || bad "-n"
+S clip.mp4 -o out.mp4 -y && ok "-y overwrites" || bad "-y"
+ls -a | grep -q '\.vrgen-' && bad "temporary files left" || ok "no temporary files left"
+
+# odd size, 10-bit, rotation, VFR, containers
+gen -f lavfi -i testsrc2=s=320x180:r=5:d=1 -vf scale=321:179 -c:v ffv1 -pix_fmt yuv420p odd.mkv
+S odd.mkv -c:v ffv1 -o odd_out.mkv && [ "$(probe odd_out.mkv v:0 stream=width,height)" = "321,179" ] && ok "odd size 321x179" || bad "odd size"
+S odd.mkv -o odd_out.mp4 2>err.txt; st=$?
+[ $st != 0 ] && grep -q "width not divisible by 2\|refused" err.txt && [ ! -e odd_out.mp4 ] && ok "odd 4:2:0 into x264: clear refusal" || bad "odd size into x264 (exit $st)"
+gen -f lavfi -i testsrc2=s=64x48:r=5:d=1 -c:v ffv1 -pix_fmt yuv420p10le ten.mkv
+S ten.mkv -o ten_out.mkv -c:v libx265 -preset ultrafast && [ "$(probe ten_out.mkv v:0 stream=pix_fmt)" = "yuv420p10le" ] && ok "10-bit in, 10-bit out" || bad "10-bit"
+gen -f lavfi -i testsrc2=s=64x48:r=5:d=1 -c:v libx264 plain.mp4
+ffmpeg -v error -y -i plain.mp4 -c copy -metadata:s:v:0 rotate=90 rot.mp4
+S rot.mp4 -o rot_out.mp4 && [ "$(probe rot_out.mp4 v:0 stream=width,height)" = "48,64" ] && ok "rotation: upright output" || bad "rotation ($(probe rot_out.mp4 v:0 stream=width,height))"
+gen -f lavfi -i testsrc2=s=64x48:r=25:d=2 -vf "select='not(mod(n\,3))+not(mod(n\,5))'" -fps_mode vfr -c:v libx264 vfr.mkv
+S vfr.mkv -o vfr_out.mkv && [ "$(probe vfr_out.mkv v:0 frame=pts_time | md5sum)" = "$(probe vfr.mkv v:0 frame=pts_time | md5sum)" ] && ok "VFR timestamps kept" || bad "VFR"
+S clip.mp4 -o clip.webm && [ "$(probe clip.webm v:0 stream=codec_name)" = "vp9" ] && ok "webm gets vp9" || bad "webm"
+
+# ranges and PNG sequences
+S clip.mp4 -ss 0.5 -t 1 -o part.mp4 && [ "$(probe part.mp4 v:0 stream=nb_frames)" = "10" ] && ok "-ss/-t range" || bad "-ss/-t ($(probe part.mp4 v:0 stream=nb_frames))"
+S clip.mp4 --frames 7 -o seq/%03d.png && [ "$(ls seq | wc -l)" = 7 ] && [ -f seq/007.png ] && ok "PNG sequence" || bad "PNG sequence"
+S clip.mp4 -o seq/%03d.png 2>/dev/null; [ $? = 4 ] && ok "PNG sequence not overwritten" || bad "PNG overwrite refusal"
+head -c 100 seq/007.png > seq/007.tmp && mv seq/007.tmp seq/007.png   # a torn last frame
+S clip.mp4 --resume -o seq/%03d.png && [ "$(ls seq | wc -l)" = 20 ] && [ "$(ffprobe -v error -show_entries stream=width -of csv=p=0 seq/007.png)" = 96 ] && ok "--resume completes the sequence" || bad "--resume"
+
+# SIGINT mid-run: a playable file up to where it got, exit 130
+gen -f lavfi -i testsrc2=s=160x120:r=25:d=20 -c:v libx264 long.mp4
+"$VRGEN" stylize -m model.safetensors --progress none long.mp4 -o int.mp4 & pid=$!
+sleep 4; kill -INT $pid; wait $pid; st=$?
+n=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 int.mp4 2>/dev/null)
+[ $st = 130 ] && [ -n "$n" ] && [ "$n" -gt 0 ] && [ "$n" -lt 500 ] && ok "SIGINT: playable file with $n frames, exit 130" || bad "SIGINT (exit $st, frames '$n')"
+
+# bad inputs: exit status, message naming the input, nothing at the output path
+check_bad() { # NAME INPUT STATUS PATTERN
+    S "$2" -o badout.mp4 2>err.txt; st=$?
+    if [ $st = "$3" ] && grep -qE -- "$4" err.txt && [ ! -e badout.mp4 ]; then ok "bad input: $1"; else bad "bad input: $1 (exit $st: $(head -c 200 err.txt))"; fi
+    rm -f badout.mp4
+}
+check_bad missing nosuch.mp4 3 "nosuch.mp4"
+: > empty.mp4; check_bad empty empty.mp4 3 "empty.mp4"
+echo "hello, not a video" > text.mp4; check_bad text text.mp4 3 "text.mp4"
+head -c 20000 long.mp4 > trunc.mp4; check_bad truncated trunc.mp4 3 "trunc.mp4"
+gen -f lavfi -i sine=d=1 audio.wav; check_bad "no video" audio.wav 3 "audio.wav.*no video"
+S clip.mp4 -o /nonexistent/dir/out.mp4 2>err.txt; st=$?
+[ $st = 4 ] && grep -q "/nonexistent/dir" err.txt && ok "output folder missing" || bad "output folder missing (exit $st)"
+S clip.mp4 -o out.xyz 2>err.txt; st=$?
+[ $st != 0 ] && [ ! -e out.xyz ] && ok "unknown container refused" || bad "unknown container (exit $st)"
+S -m nosuch.safetensors clip.mp4 -o m.mp4 2>err.txt; st=$?
+[ $st = 3 ] && grep -q nosuch.safetensors err.txt && [ ! -e m.mp4 ] && ok "missing model" || bad "missing model (exit $st)"
+
+# the real clips in ../shared/media
+MEDIA=${VRGEN_MEDIA:-}
+if [ -n "$MEDIA" ] && [ -f "$MEDIA/tree.avi" ]; then
+    for f in tree.avi vtest.avi; do
+        S "$MEDIA/$f" --frames 8 -o "media_$f.mkv" && [ "$(probe "media_$f.mkv" v:0 stream=nb_frames)" != 0 ] && ok "real clip $f" || bad "real clip $f"
+    done
+else
+    echo "skip: real clips (../shared/media absent)"
+fi
+exit $fail
