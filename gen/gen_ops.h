@@ -200,12 +200,12 @@ typedef struct gen_yuv_desc {
  *   (box filter: the exact inverse of replication).
  * - Codes: x = zero + scale * value (limited: Y = 16 s + 219 s Y', C = 128 s + 224 s Pb;
  *   full: Y = M Y', C = 2^(bits - 1) + M Pb), rounded to nearest (floor(x + 0.5)) and
- *   clamped to the legal range (limited: Y and RGB 16 s .. 235 s, C 16 s .. 240 s;
- *   full: 0 .. M).
+ *   clamped to the codes the samples can hold, 0 .. M, in both ranges: limited-range
+ *   footroom and headroom (super-white, out-of-range chroma) survive as in FFmpeg.
  * - It writes only the sample bytes of the picture: row padding and bytes outside the
  *   planes keep their values.
- * An identity network round-trips: yuv_to_rgb then rgb_to_yuv returns every legal code of
- * the frame exactly (within 1 where float rounding meets a .5 boundary).
+ * An identity network round-trips: yuv_to_rgb then rgb_to_yuv returns every code of the
+ * frame exactly (within 1 where float rounding meets a .5 boundary).
  */
 
 /* Kr, Kb of a YUV matrix (Kg = 1 - Kr - Kb); GEN_CS_RGB has none (0, 0). */
@@ -281,8 +281,10 @@ static inline void gen_yuv_plane_range(const gen_yuv_desc *d, int p, double *zer
     } else {
         *zero = (chroma ? 128.0 : 16.0) * s;
         *scale = (chroma ? 224.0 : 219.0) * s;
-        *lo = 16 * s;
-        *hi = (chroma ? 240 : 235) * s;
+        /* clamp to what the samples can hold, not to the nominal range: footroom and
+           headroom values (super-white, out-of-range chroma) survive a round trip */
+        *lo = 0;
+        *hi = m;
     }
 }
 

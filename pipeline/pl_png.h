@@ -18,7 +18,8 @@
 
 /* Default for max_side: the largest width and height accepted by the readers. */
 #define PL_PNG_MAX_SIDE_DEFAULT 16384
-/* Default zlib level of the writer: fast, about 10% larger files than level 6. */
+/* Default zlib level of the writer: on 0.3-1.3 Mpixel photos, 2-4x faster than zlib's
+ * default level 6 for files 2-9% larger. */
 #define PL_PNG_LEVEL_DEFAULT 2
 
 /* An RGB image in host memory. A zeroed struct is "empty"; pl_image_free releases it. */

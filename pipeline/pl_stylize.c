@@ -378,7 +378,7 @@ static int gpu_loop(job *j)
             if (pl_queue_push(j->q_enc, it) != VG_OK) item_free(it);
             continue;
         }
-        if (!j->graph && (ret = setup_gpu(j, it->frame)) < 0) {
+        if (!j->buf && (ret = setup_gpu(j, it->frame)) < 0) {
             item_free(it);
             fail(j, ret);
             continue;
@@ -448,6 +448,7 @@ static int prepare_png(job *j)
     if ((ret = pl_seq_make_folder(o->output.path)) < 0) return ret;
     if (o->resume) {
         j->skip_frames = pl_seq_last_complete(o->output.path);
+        if (j->skip_frames < 0) return (int)j->skip_frames;
         if (j->skip_frames > 0)
             vg_info("resuming %s after frame %lld", o->output.path, (long long)j->skip_frames);
         return VG_OK;

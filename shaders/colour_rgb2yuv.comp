@@ -10,7 +10,7 @@
 //   geometry) from the mean RGB of each 2^SUBX x 2^SUBY block inside the frame: the
 //   conversion is affine, so the mean of RGB gives the mean of Pb and Pr (box filter).
 // Codes: dot(a[p].xyz, rgb) + a[p].w (range, inverse matrix and (v + 1) / 2 folded by the
-// planner), floor(x + 0.5), clamped to the legal range.
+// planner), floor(x + 0.5), clamped to the codes a sample holds.
 // The tensor is read through an RGBA texel view. For ROT 0 and 2 the frame samples of one
 // word (or of one block row of a chroma word, up to 8) are consecutive floats of one tensor
 // row: NT = 2 or 3 fetches per channel, issued before any arithmetic. For ROT 1 and 3 they
@@ -34,7 +34,7 @@ layout(push_constant) uniform PC {
     int tw, th;     // tensor size
     uint off[3];    // plane byte offsets
     uint stride[3]; // plane row strides in bytes
-    int lo0, hi0;   // legal codes of plane 0
+    int lo0, hi0;   // clamp range of plane 0
     int lo1, hi1;   // and of planes 1, 2
     int ntex;       // texels in the RGBA view
     int pad_;

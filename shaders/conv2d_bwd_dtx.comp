@@ -1,20 +1,23 @@
 #version 450
-// conv2d_bwd_dtx.comp - the data gradient of conv2d with respect to the PADDED input:
-//   dpad (n, ic, hp, wp)[py][px] = sum over o, ky, kx with (py - ky) % S == 0 and
-//   (px - kx) % S == 0 of  w (oc, ic, K, K)[o][i][ky][kx] * dout (n, oc, oh, ow)[o][(py - ky) / S][(px - kx) / S]
-// (hp = ih + 2 pad, wp = iw + 2 pad). It writes dpad into scratch; conv2d_bwd_fold.comp then
-// sums it into din through the padding map. Not the weight or bias gradient.
+// conv2d_bwd_dtx.comp - the data gradient of conv2d: the gradient with respect to the
+// PADDED input (hp = ih + 2 pad rows, wp = iw + 2 pad columns),
+//   dpad[n][i][py][px] = sum over o, ky, kx with (py - ky) % S == 0 and (px - kx) % S == 0
+//       of w (oc, ic, K, K)[o][i][ky][kx] * dout (n, oc, oh, ow)[o][(py - ky) / S][(px - kx) / S],
+// written straight into din (n, ic, ih, iw) (=, or += with ACC) where (py, px) is an image
+// pixel (py - pad, px - pad), and into the scratch `bpad` where it is a padding position;
+// conv2d_bwd_fold.comp then adds those to the pixels they were read from (not needed in
+// zero mode, which drops them). Not the weight or bias gradient.
 //
-// Built like conv2d_fwd_tx.comp, for lavapipe: dout comes framed by zeros (conv2d_bwd_pad.comp:
-// TD rows on top, LD floats on the left, zeros past the image), so every read is in range
-// and unconditional; weights come packed [nib][oc][K][K][M] (conv2d_bwd_pack.comp); both are
-// read as RGBA32F texel buffers (a fetch serves all 8 SIMD lanes; the weight fetch has the
-// same coordinate in every lane and broadcasts), all fetches of a kernel row come before its
-// call-free block of multiply-adds. Each invocation computes M input channels x J = 4 S
-// consecutive stored columns of one row; group (x tile, py, n * nib + ib).
-// Stored column c holds padded column px = c - E. S == 1: E is free (the planner picks the
-// one that aligns the fold's reads; it only moves the frame). S == 2: E is fixed here, and
-// only the taps kx with the parity of px - E contribute, so no multiply is wasted on zeros.
+// Built like conv2d_fwd_tx.comp, for lavapipe: dout comes framed by zeros
+// (conv2d_bwd_pad.comp: every read in range and unconditional), weights packed
+// [nib][oc][K][K][M] (conv2d_bwd_pack.comp), both read as RGBA32F texel buffers; all
+// fetches of a kernel row come before its call-free block of multiply-adds, and the weight
+// fetch has the same coordinate in every lane (a broadcast). Each invocation computes M
+// input channels x J = 4 S consecutive columns c .. c + J - 1 (c = px - pad) of one row py.
+// The lanes of a group take consecutive rows (of one parity for S == 2) of the same
+// columns, so a thin border strip costs what it computes. Group (column tile, row block,
+// (n * nib + ib) * S + row parity). Stride 2 multiplies only the taps whose parity matches
+// the column (no zeros inserted); PODD (pad odd) fixes that parity at compile time.
 #include "common/base.glsl"
 #ifndef K
 #define K 3
@@ -25,32 +28,48 @@
 #ifndef M
 #define M 8
 #endif
-layout(binding = 0, rgba32f) uniform writeonly imageBuffer dp; // dpad (n * ic, hp, ws4)
-layout(binding = 1) uniform samplerBuffer dq;                  // framed dout (n * oc, dh, dw4)
-layout(binding = 2) uniform samplerBuffer wpk;                 // packed weights
-layout(push_constant) uniform PC { int ic, oc, hp, ws4, dh, dw4, nib; } p;
+#ifndef PODD
+#define PODD 0
+#endif
+layout(constant_id = 3) const int ACC = 0;
+layout(constant_id = 4) const int IMG = 1;    // din as RGBA texels (iw % 4 == 0)
+layout(constant_id = 5) const int BORDER = 1; // keep padding positions (not zero mode)
+layout(binding = 0, rgba32f) uniform imageBuffer dimg;          // din, RGBA view
+layout(std430, binding = 1) buffer DI { float din[]; };         // din, when !IMG
+layout(binding = 2, rgba32f) uniform writeonly imageBuffer bpad; // (n * ic, hp, ws4)
+layout(binding = 3) uniform samplerBuffer dq;                   // framed dout (n * oc, dh, dw4)
+layout(binding = 4) uniform samplerBuffer wpk;                  // packed weights
+layout(push_constant) uniform PC {
+    int ic, oc, ih, iw, pad, hp, ws4, dh, dw4, nib, cl, py0, nr;
+} p;
 
 const int J = 4 * S;
 #if S == 1
-// dout column for tap kx: c - kx + 4 A (the frame's left margin is E + 4 A)
+// frame column of (column c, tap kx) = 4 tile + 4 A + j - kx (frame left margin 4 A + cl - pad)
 const int A = (K + 2) / 4; // ceil((K - 1) / 4)
-const int NT = A + 1;      // texels of the window
-const int NKY = K;         // kernel rows per output row
+const int V0 = 4 * A;
+const int NT = A + 1; // texels of the window
 #else
-// E for the usual pad = K / 2 puts the fold's reads on texel boundaries
-const int E = (4 - (K / 2) % 4) % 4;
-// dout column for tap kx: 4 gx + (jj - E - kx) / 2 + 4 B (the frame's left margin is 4 B)
-const int B = ((K + 3) / 2 + 3) / 4;
+// frame column = 4 tile + 4 B - PODD + (j + PODD - kx) / 2 (margin 4 B - ceil(pad / 2) + cl / 2)
+const int B = (-(((PODD - (K - 1)) >> 1) - PODD) + 3) / 4;
+const int V0 = 4 * B - PODD;
 const int NT = B + 1;
-const int NKY = (K + 1) / 2;
 #endif
+const int NKY = S == 1 ? K : (K + 1) / 2;                            // kernel rows per row
 
 void main()
 {
-    int py = int(gl_WorkGroupID.y);
-    int n = int(gl_WorkGroupID.z) / p.nib;
-    int ib = int(gl_WorkGroupID.z) % p.nib;
-    int gx = int(gl_GlobalInvocationID.x);
+    int lanes = int(gl_WorkGroupSize.x);
+    int tile = int(gl_WorkGroupID.x);
+    int z = int(gl_WorkGroupID.z);
+    int par = S == 1 ? 0 : z % 2;
+    z /= S;
+    int n = z / p.nib, ib = z % p.nib;
+    int rr = int(gl_WorkGroupID.y) * lanes + int(gl_LocalInvocationID.x);
+    int py = p.py0 + S * rr + par;
+    bool live = py < p.py0 + p.nr;
+    py = min(py, p.hp - 1); // padding lanes read a valid row, store nothing
+    int c0 = J * tile - p.cl;
     float acc[M][J];
     [[unroll]] for (int m = 0; m < M; m++)
         [[unroll]] for (int j = 0; j < J; j++) acc[m][j] = 0.0;
@@ -60,10 +79,11 @@ void main()
 #if S == 1
             int ky = t, r = py + K - 1 - ky;
 #else
-            int ky = (py & 1) + 2 * t, r = ((py - ky) >> 1) + K / 2; // rows of py's parity
-            if (ky >= K) continue; // uniform: py is the group's
+            // taps of the row parity, uniform: all lanes have py's parity
+            int ky = ((p.py0 + par) & 1) + 2 * t, r = ((py - ky) >> 1) + K / 2;
+            if (ky >= K) continue;
 #endif
-            int base = (plane + r) * p.dw4 + gx;
+            int base = (plane + r) * p.dw4 + tile;
             float v[NT * 4];
             [[unroll]] for (int q = 0; q < NT; q++) {
                 vec4 f = texelFetch(dq, base + q);
@@ -79,23 +99,37 @@ void main()
                 [[unroll]] for (int m = 0; m < M; m++)
                     [[unroll]] for (int j = 0; j < J; j++) {
 #if S == 1
-                        acc[m][j] += wq[kx * (M / 4) + m / 4][m % 4] * v[4 * A + j - kx];
+                        acc[m][j] += wq[kx * (M / 4) + m / 4][m % 4] * v[V0 + j - kx];
 #else
-                        if (((j - E - kx) & 1) == 0)
+                        if (((j + PODD - kx) & 1) == 0)
                             acc[m][j] += wq[kx * (M / 4) + m / 4][m % 4] *
-                                         v[4 * B + ((j - E - kx) >> 1)];
+                                         v[V0 + ((j + PODD - kx) >> 1)];
 #endif
                     }
         }
     }
+    if (!live) return;
+    int y = py - p.pad;
+    bool row_in = y >= 0 && y < p.ih;
     [[unroll]] for (int m = 0; m < M; m++) {
         int i = ib * M + m;
-        if (i < p.ic) {
-            int row = ((n * p.ic + i) * p.hp + py) * p.ws4 + gx * (J / 4);
-            imageStore(dp, row, vec4(acc[m][0], acc[m][1], acc[m][2], acc[m][3]));
-#if S == 2
-            imageStore(dp, row + 1, vec4(acc[m][4], acc[m][5], acc[m][6], acc[m][7]));
-#endif
+        int plane = n * p.ic + i;
+        [[unroll]] for (int u = 0; u < J / 4; u++) {
+            int c = c0 + 4 * u;
+            vec4 g = vec4(acc[m][4 * u], acc[m][4 * u + 1], acc[m][4 * u + 2], acc[m][4 * u + 3]);
+            bool in_lo = c >= 0 && c < p.iw, in_all = c >= 0 && c + 4 <= p.iw;
+            if (i < p.ic && row_in && in_lo) {
+                if (IMG != 0) {
+                    int q = ((plane * p.ih + y) * p.iw + c) / 4;
+                    imageStore(dimg, q, ACC != 0 ? imageLoad(dimg, q) + g : g);
+                } else {
+                    int e = (plane * p.ih + y) * p.iw + c;
+                    [[unroll]] for (int j = 0; j < 4; j++)
+                        if (c + j < p.iw) din[e + j] = ACC != 0 ? din[e + j] + g[j] : g[j];
+                }
+            }
+            if (BORDER != 0 && i < p.ic && !(row_in && in_all))
+                imageStore(bpad, (plane * p.hp + py) * p.ws4 + (c + p.cl) / 4, g);
         }
     }
 }

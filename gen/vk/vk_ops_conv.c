@@ -173,19 +173,19 @@ _Static_assert(sizeof(pc_bwd_pack) <= VK_PUSH_BYTES, "push constants");
 
 /* conv2d_bwd_dtx.comp */
 typedef struct pc_bwd_dtx {
-    int32_t ic, oc, hp, ws4, dh, dw4, nib;
+    int32_t ic, oc, ih, iw, pad, hp, ws4, dh, dw4, nib, cl, py0, nr;
 } pc_bwd_dtx;
 _Static_assert(sizeof(pc_bwd_dtx) <= VK_PUSH_BYTES, "push constants");
 
 /* conv2d_bwd_fold.comp */
 typedef struct pc_bwd_fold {
-    int32_t nc, ih, iw, hp, ws4, pad, e;
+    int32_t nc, ih, iw, hp, ws4, pad, cl, ntexw, nr, tl, tr0, nedge;
 } pc_bwd_fold;
 _Static_assert(sizeof(pc_bwd_fold) <= VK_PUSH_BYTES, "push constants");
 
 /* conv2d_bwd_wtx.comp */
 typedef struct pc_bwd_wtx {
-    int32_t ic, oc, oh, ow, hp, wp4, ntx, rows, nchunk, nunits;
+    int32_t ic, oc, oh, ow, hp, wp4, ntx, rows, nchunk;
 } pc_bwd_wtx;
 _Static_assert(sizeof(pc_bwd_wtx) <= VK_PUSH_BYTES, "push constants");
 
@@ -219,38 +219,56 @@ static void plan_frame(vk_plan *pl, gen_tensor dst, gen_tensor src, gen_pad_mode
     vk_groups(d, (uint64_t)pc.dw4, (uint64_t)pc.dh, (uint64_t)pc.nc);
 }
 
+static int div_floor(int a, int b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+static int div_ceil(int a, int b)
+{
+    return -div_floor(-a, b);
+}
+
 /* din (n, ic, ih, iw) (acc) from dout (n, oc, oh, ow) and w (oc, ic, k, k). */
 static void plan_bwd_data(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor din, gen_tensor dout,
                           gen_tensor w, int acc)
 {
     const int k = c->k, s = c->stride, pad = c->pad;
     const int oh = gen_conv2d_oh(c), ow = gen_conv2d_ow(c);
-    const int hp = c->ih + 2 * pad, wp = c->iw + 2 * pad;
-    /* input channels per invocation: 8 halves the weight fetches, 4 keeps the unrolled
-     * 9x9 kernels small enough to compile (and wastes less on ic <= 4) */
+    const int hp = c->ih + 2 * pad;
+    /* input channels per invocation: 8 halves the weight fetches; 4 for ic <= 4 and for
+     * kernels over 5x5, whose unrolled 8-channel variants take minutes to compile */
     const int m = c->ic <= 4 || k > 5 ? 4 : 8;
     const int nib = (c->ic + m - 1) / m;
-    const int j = 4 * s; /* dpad columns per invocation */
-    /* stored column = padded column + e; the fold reads aligned texels when
-     * (pad + e) % 4 == 0. Stride 1 is free to pick e; stride 2 fixes it (shader). */
-    const int e = s == 1 ? (4 - pad % 4) % 4 : (4 - (k / 2) % 4) % 4;
+    const int j = 4 * s; /* columns per invocation */
+    /* zero padding drops the border gradient: compute the image pixels only; otherwise
+     * also the border rows and columns (cl columns left of the image, in whole tiles) */
+    const int border = c->pad_mode != GEN_PAD_ZERO && pad > 0;
+    const int cl = border ? j * div_ceil(pad, j) : 0;
+    const int tiles = div_ceil(cl + c->iw + (border ? pad : 0), j);
+    const int py0 = border ? 0 : pad, nr = border ? hp : c->ih;
+    const int ws4 = tiles * j / 4;
     const uint32_t lx = tx_lanes(pl);
-    const int ntx = (wp + e + j - 1) / j;
-    const int gx = (ntx + (int)lx - 1) / (int)lx;
-    const int ws4 = gx * (int)lx * j / 4;
-    /* dout framed by zeros: td rows on top, ld floats on the left (conv2d_bwd_dtx.comp) */
+    const int gy = div_ceil(div_ceil(nr, s), (int)lx);
+    /* dout framed by zeros: td rows on top, ld floats on the left, so that the window of
+     * tile t starts at texel t (see the shader's V0) */
+    const int podd = s == 2 ? pad % 2 : 0;
     int td, ld, nt;
     if (s == 1) {
+        const int a = (k + 2) / 4;
         td = k - 1;
-        ld = e + 4 * ((k + 2) / 4);
-        nt = (k + 2) / 4 + 1;
+        ld = 4 * a + cl - pad;
+        nt = a + 1;
     } else {
+        int b = 0; /* the shader's B: the smallest with V0 + floor((podd - (k-1)) / 2) >= 0 */
+        while (4 * b - podd + div_floor(podd - (k - 1), 2) < 0) b++;
         td = k / 2;
-        ld = 4 * (((k + 3) / 2 + 3) / 4);
-        nt = ld / 4 + 1;
+        ld = 4 * b - (pad + 1) / 2 + cl / 2;
+        nt = b + 1;
     }
+    VG_ASSERT(ld >= 0);
     const int dh = (hp - 1) / s + td + 1;
-    const int dw4 = gx * (int)lx + nt - 1;
+    const int dw4 = tiles + nt - 1;
 
     gen_tensor frame = vk_scratch_take(pl, (size_t)c->n * c->oc * dh * dw4 * 4);
     pc_bwd_pad pf = {c->n * c->oc, oh, ow, dh, dw4, td, ld, dw4 * 4};
@@ -266,30 +284,44 @@ static void plan_bwd_data(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor din,
     vk_groups_1d(d, (uint64_t)wpk.w);
 
     char name[40];
-    snprintf(name, sizeof(name), "conv2d_bwd_dtx_k%ds%dm%d", k, s, m);
+    if (s == 1)
+        snprintf(name, sizeof(name), "conv2d_bwd_dtx_k%ds1m%d", k, m);
+    else
+        snprintf(name, sizeof(name), "conv2d_bwd_dtx_k%ds2m%dp%d", k, m, podd);
+    const int img = c->iw % 4 == 0;
     d = vk_plan_add(pl, name, lx, 1, 1);
-    gen_tensor dpad = vk_scratch_take(pl, (size_t)c->n * c->ic * hp * ws4 * 4);
-    pc_bwd_dtx pd = {c->ic, c->oc, hp, ws4, dh, dw4, nib};
-    vk_bind_scratch_as(d, dpad, VK_BIND_IMAGE_RGBA);
+    vk_spec(d, (uint32_t)acc);
+    vk_spec(d, (uint32_t)img);
+    vk_spec(d, (uint32_t)border);
+    gen_tensor bpad = vk_scratch_take(pl, border ? (size_t)c->n * c->ic * hp * ws4 * 4 : 4);
+    pc_bwd_dtx pd = {c->ic, c->oc, c->ih, c->iw, pad, hp, ws4, dh, dw4, nib, cl, py0, nr};
+    vk_bind_as(d, din, VK_BIND_IMAGE_RGBA);
+    vk_bind(d, din);
+    vk_bind_scratch_as(d, bpad, VK_BIND_IMAGE_RGBA);
     vk_bind_scratch_as(d, frame, VK_BIND_TEXEL_RGBA);
     vk_bind_scratch_as(d, wpk, VK_BIND_TEXEL_RGBA);
     vk_push(d, &pd, sizeof(pd));
-    d->groups[0] = (uint32_t)gx;
-    d->groups[1] = (uint32_t)hp;
-    d->groups[2] = (uint32_t)(c->n * nib);
-    VG_ASSERT(gx <= 65535 && hp <= 65535 && c->n * nib <= 65535);
+    d->groups[0] = (uint32_t)tiles;
+    d->groups[1] = (uint32_t)gy;
+    d->groups[2] = (uint32_t)(c->n * nib * s);
+    VG_ASSERT(tiles <= 65535 && gy <= 65535 && c->n * nib * s <= 65535);
+    if (!border) return;
 
-    int img = c->iw % 4 == 0;
-    d = vk_plan_add(pl, img ? "conv2d_bwd_foldi" : "conv2d_bwd_fold", 8, getenv("FY") ? atoi(getenv("FY")) : 8, 1);
+    /* the border gradient, added to the texels within pad of an edge */
+    const int ntexw = (c->iw + 3) / 4;
+    const int nre = c->ih < 2 * (pad + 1) ? c->ih : 2 * (pad + 1);
+    const int tl = ntexw < pad / 4 + 1 ? ntexw : pad / 4 + 1;
+    int tr0 = div_ceil(c->iw - 4 - pad, 4);
+    if (tr0 < tl) tr0 = tl;
+    const int nedge = nre * ntexw + (c->ih - nre) * (tl + ntexw - tr0);
+    d = vk_plan_add(pl, img ? "conv2d_bwd_foldi" : "conv2d_bwd_fold", 64, 1, 1);
     vk_spec(d, (uint32_t)c->pad_mode);
-    vk_spec(d, (uint32_t)acc);
-    vk_spec(d, (uint32_t)((pad + e) % 4));
-    pc_bwd_fold pfo = {c->n * c->ic, c->ih, c->iw, hp, ws4, pad, e};
+    pc_bwd_fold pfo = {c->n * c->ic, c->ih, c->iw, hp, ws4, pad, cl, ntexw, nre, tl, tr0, nedge};
     vk_bind_as(d, din, img ? VK_BIND_IMAGE_RGBA : VK_BIND_SSBO);
-    vk_bind_scratch_as(d, dpad, VK_BIND_TEXEL_R);
-    vk_bind_scratch_as(d, dpad, VK_BIND_TEXEL_RGBA);
+    vk_bind_scratch_as(d, bpad, VK_BIND_TEXEL_R);
+    vk_bind_scratch_as(d, bpad, VK_BIND_TEXEL_RGBA);
     vk_push(d, &pfo, sizeof(pfo));
-    vk_groups(d, (uint64_t)(c->iw + 3) / 4, (uint64_t)c->ih, (uint64_t)c->n * c->ic);
+    vk_groups(d, (uint64_t)nedge, 1, (uint64_t)c->n * c->ic);
 }
 
 /* dw (oc, ic, k, k) += from dout (n, oc, oh, ow) and in (n, ic, ih, iw). */
@@ -311,17 +343,19 @@ static void plan_bwd_weight(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor dw
     pc_bwd_pad pf = {c->n * c->ic, c->ih, c->iw, hp, wp4, pad, pad, c->iw + 2 * pad};
     plan_frame(pl, xpad, in, c->pad_mode, pf);
 
+    /* lanes over units (i, ky); split the rows into chunks until there are enough groups
+     * to fill the device; every chunk adds one partial per weight */
+    const int nu = c->ic * k;
     uint32_t lx = tx_lanes(pl);
-    while (lx > 8 && (int)lx / 2 >= ntx) lx /= 2;
-    /* split the rows into chunks until there are enough groups to fill the device; every
-     * chunk adds lx partials per weight */
-    const int nunits = nob * c->ic * k;
+    while (lx > 8 && (int)lx / 2 >= nu) lx /= 2;
+    const int gx = div_ceil(nu, (int)lx);
     const int want = pl->ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? 64 : 4096;
-    int nchunk = (want + nunits * c->n - 1) / (nunits * c->n);
+    int nchunk = div_ceil(want, gx * nob * c->n);
     if (nchunk > oh) nchunk = oh;
-    const int rows = (oh + nchunk - 1) / nchunk;
-    nchunk = (oh + rows - 1) / rows;
-    const int np = c->n * nchunk * (int)lx;
+    const int rows = div_ceil(oh, nchunk);
+    nchunk = div_ceil(oh, rows);
+    const int np = c->n * nchunk;
+    const int nunits = nob * nu;
 
     char name[40];
     snprintf(name, sizeof(name), "conv2d_bwd_wtx_k%ds%d", k, s);
@@ -329,15 +363,15 @@ static void plan_bwd_weight(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor dw
     vk_spec(d, ow % 4 != 0);
     gen_tensor part = vk_scratch_take(pl, (size_t)np * nunits * mo * kp4 * 4);
     vk_bind_scratch_as(d, part, VK_BIND_IMAGE_RGBA);
-    pc_bwd_wtx pw = {c->ic, c->oc, oh, ow, hp, wp4, ntx, rows, nchunk, nunits};
+    pc_bwd_wtx pw = {c->ic, c->oc, oh, ow, hp, wp4, ntx, rows, nchunk};
     vk_bind_as(d, dout, VK_BIND_TEXEL_RGBA);
     vk_bind_as(d, dout, VK_BIND_TEXEL_R);
     vk_bind_scratch_as(d, xpad, VK_BIND_TEXEL_RGBA);
     vk_push(d, &pw, sizeof(pw));
-    d->groups[0] = (uint32_t)(c->n * nchunk);
-    d->groups[1] = (uint32_t)(c->ic * k);
+    d->groups[0] = (uint32_t)gx;
+    d->groups[1] = (uint32_t)np;
     d->groups[2] = (uint32_t)nob;
-    VG_ASSERT(c->n * nchunk <= 65535 && c->ic * k <= 65535 && nob <= 65535);
+    VG_ASSERT(gx <= 65535 && np <= 65535 && nob <= 65535);
 
     d = vk_plan_add(pl, "conv2d_bwd_wsum", 64, 1, 1);
     vk_spec(d, (uint32_t)k);

@@ -50,6 +50,29 @@ gen -f lavfi -i testsrc2=s=64x48:r=25:d=2 -vf "select='not(mod(n\,3))+not(mod(n\
 S vfr.mkv -o vfr_out.mkv && [ "$(probe vfr_out.mkv v:0 frame=pts_time | md5sum)" = "$(probe vfr.mkv v:0 frame=pts_time | md5sum)" ] && ok "VFR timestamps kept" || bad "VFR"
 S clip.mp4 -o clip.webm && [ "$(probe clip.webm v:0 stream=codec_name)" = "vp9" ] && ok "webm gets vp9" || bad "webm"
 
+# colour round trip: frames through the colour conversion and back (no network) come out
+# within 1 code value, for every matrix, range and subsampling; tags carried over
+maxdiff() { ffmpeg -v error -i "$1" -i "$2" -lavfi "[0:v][1:v]blend=all_mode=difference,signalstats,metadata=print:file=-" -f null - 2>&1 \
+            | grep -oE '(Y|U|V)MAX=[0-9]+' | cut -d= -f2 | sort -n | tail -1; }
+rt() { # NAME PIX_FMT EXTRA_FFMPEG_ARGS...
+    local name=$1 pf=$2; shift 2
+    gen -f lavfi -i testsrc2=s=96x64:r=5:d=1 -c:v ffv1 -pix_fmt "$pf" "$@" "rt_$name.mkv"
+    "$VRGEN" stylize --identity --progress none -q "rt_$name.mkv" -c:v ffv1 -o "rt_${name}_out.mkv" || { bad "colour round trip $name: run"; return; }
+    local d; d=$(maxdiff "rt_$name.mkv" "rt_${name}_out.mkv")
+    local t1 t2; t1=$(probe "rt_$name.mkv" v:0 stream=pix_fmt,color_range,color_space); t2=$(probe "rt_${name}_out.mkv" v:0 stream=pix_fmt,color_range,color_space)
+    [ -n "$d" ] && [ "$d" -le 1 ] && [ "$t1" = "$t2" ] && ok "colour round trip $name (max diff $d, tags $t2)" || bad "colour round trip $name (max diff '$d', tags $t1 -> $t2)"
+}
+rt bt601-untagged yuv420p
+rt bt709-tv yuv420p -color_range tv -colorspace bt709 -color_primaries bt709 -color_trc bt709
+rt bt601-pc yuv420p -color_range pc -colorspace bt470bg
+rt bt2020-10bit yuv420p10le -color_range tv -colorspace bt2020nc -color_primaries bt2020 -color_trc smpte2084
+rt 422-bt709 yuv422p -colorspace bt709
+rt 444-bt709-pc yuv444p -colorspace bt709 -color_range pc
+gen -f lavfi -i testsrc2=s=96x64:r=5:d=1 -c:v ffv1 -pix_fmt gbrp rt_rgb.mkv
+"$VRGEN" stylize --identity --progress none -q rt_rgb.mkv -c:v ffv1 -o rt_rgb_out.mkv && \
+  [ "$(ffmpeg -v error -i rt_rgb.mkv -f framemd5 - | tail -3)" = "$(ffmpeg -v error -i rt_rgb_out.mkv -f framemd5 - | tail -3)" ] \
+  && ok "colour round trip rgb (exact)" || bad "colour round trip rgb"
+
 # ranges and PNG sequences
 S clip.mp4 -ss 0.5 -t 1 -o part.mp4 && [ "$(probe part.mp4 v:0 stream=nb_frames)" = "10" ] && ok "-ss/-t range" || bad "-ss/-t ($(probe part.mp4 v:0 stream=nb_frames))"
 S clip.mp4 --frames 7 -o seq/%03d.png && [ "$(ls seq | wc -l)" = 7 ] && [ -f seq/007.png ] && ok "PNG sequence" || bad "PNG sequence"
