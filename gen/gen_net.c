@@ -330,6 +330,14 @@ gen_tensor gen_net_v_flat(const gen_net *n)
     return flat(n->vbuf, n->plen);
 }
 
+void gen_net_set_pad(gen_net *n, gen_pad_mode mode)
+{
+    VG_ASSERT(n->cfg.kind == GEN_NET_GENERATOR);
+    n->cfg.pad = mode;
+    for (int i = 0; i < n->nl; i++)
+        if (n->layers[i].type == GL_CONV) n->layers[i].pad_mode = mode;
+}
+
 /* splitmix64: a small, well-mixed generator for initialisation */
 static uint64_t mix64(uint64_t *s)
 {

@@ -54,6 +54,10 @@ gen_tensor gen_net_grads_flat(const gen_net *n);
 gen_tensor gen_net_m_flat(const gen_net *n);
 gen_tensor gen_net_v_flat(const gen_net *n);
 
+/* Switches the generator's padding (e.g. to GEN_PAD_CIRCULAR_X for 360 content: the same
+ * weights, edges joined along x). Affects graphs created afterwards. */
+void gen_net_set_pad(gen_net *n, gen_pad_mode mode);
+
 /* PyTorch's default initialisation, from a seed: conv weights and biases uniform in
  * +-1/sqrt(fan_in), norm gamma 1 and beta 0; Adam moments zeroed when training. */
 int gen_net_init(gen_net *n, uint64_t seed);

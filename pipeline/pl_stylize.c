@@ -75,16 +75,21 @@ typedef struct job {
     atomic_llong frames_in, frames_out;
     int64_t skip_frames; /* PNG resume: frames already written */
 
-    /* geometry */
-    gen_yuv_desc din, dout;
+    /* geometry: a frame holds one picture, or two eyes (side by side or top and bottom)
+       that the network sees one at a time with the same weights */
+    int frame_w, frame_h; /* decoded frame */
+    int eyes, eye_dx, eye_dy; /* 1 or 2; offset of eye 1 in the frame (luma samples) */
+    gen_yuv_desc din[2], dout[2]; /* per eye, offsets into the packed buffers */
     int rotation;
-    int pw, ph;   /* upright picture */
+    int pw, ph;   /* upright picture of one eye */
+    int ow, oh;   /* output frame: the eyes upright, side by side or stacked */
     int nw, nh;   /* network input: multiples of 4 */
     enum AVPixelFormat out_fmt;
     gen_graph *graph;
     gen_tensor rgb_in, rgb_out; /* network input and output (the same tensor for identity) */
     gen_buf *buf; /* packed in/out and rgb copies of both slots */
     gpu_slot slot[SLOTS];
+    gen_tensor rgb_eye[SLOTS][2]; /* PNG output: network output copies per slot and eye */
     unsigned char *host_in; /* packed input staging on the host */
     size_t in_bytes, out_bytes;
 
@@ -157,20 +162,25 @@ static int write_png(job *j, item *it)
     pl_image img = {0};
     int ret = pl_seq_path(j->o->output.path, it->index, path, sizeof(path));
     if (ret < 0) return ret;
-    ret = pl_image_alloc(&img, j->pw, j->ph, j->o->png_bits);
+    ret = pl_image_alloc(&img, j->ow, j->oh, j->o->png_bits);
     if (ret < 0) return ret;
-    const float *rgb = it->rgb;
-    float *crop = malloc((size_t)3 * j->pw * j->ph * sizeof(float));
-    if (!crop) {
+    float *frame = malloc((size_t)3 * j->ow * j->oh * sizeof(float));
+    if (!frame) {
         pl_image_free(&img);
         return VG_ERR_NOMEM;
     }
-    for (int c = 0; c < 3; c++)
-        for (int y = 0; y < j->ph; y++)
-            memcpy(crop + ((size_t)c * j->ph + y) * j->pw, rgb + ((size_t)c * j->nh + y) * j->nw,
-                   (size_t)j->pw * sizeof(float));
-    pl_image_from_planar(&img, crop);
-    free(crop);
+    /* it->rgb holds each eye's network output (3 x nh x nw) one after the other */
+    size_t eye_len = (size_t)3 * j->nh * j->nw;
+    for (int e = 0; e < j->eyes; e++) {
+        int x0 = e && j->eye_dx ? j->pw : 0, y0 = e && j->eye_dy ? j->ph : 0;
+        const float *rgb = it->rgb + e * eye_len;
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < j->ph; y++)
+                memcpy(frame + ((size_t)c * j->oh + y0 + y) * j->ow + x0,
+                       rgb + ((size_t)c * j->nh + y) * j->nw, (size_t)j->pw * sizeof(float));
+    }
+    pl_image_from_planar(&img, frame);
+    free(frame);
     ret = pl_png_write(path, &img, 1);
     pl_image_free(&img);
     return ret;
@@ -229,28 +239,89 @@ static size_t layout_planes(gen_yuv_desc *d, int w, int h)
     return off;
 }
 
+/* Layout and eyes from the options, else the file's metadata, else its name. */
+static void resolve_layout(const job *j, pl_layout *layout, pl_eyes *eyes)
+{
+    const char *name = strrchr(j->o->input.path, '/');
+    name = name ? name + 1 : j->o->input.path;
+    *layout = j->o->layout;
+    *eyes = j->o->stereo;
+    if (*layout == PL_LAYOUT_AUTO)
+        *layout = j->vi->spherical == PL_SPHERICAL_EQUIRECT ? PL_LAYOUT_360
+                  : strstr(name, "_360")                   ? PL_LAYOUT_360
+                  : strstr(name, "_180")                   ? PL_LAYOUT_180
+                                                           : PL_LAYOUT_FLAT;
+    if (*eyes == PL_EYES_AUTO)
+        *eyes = j->vi->stereo == PL_STEREO_SIDE_BY_SIDE ? PL_EYES_SBS
+                : j->vi->stereo == PL_STEREO_TOP_BOTTOM ? PL_EYES_TB
+                : (strstr(name, "_sbs") || strstr(name, "_lr")) ? PL_EYES_SBS
+                : (strstr(name, "_tb") || strstr(name, "_ou"))  ? PL_EYES_TB
+                                                               : PL_EYES_MONO;
+}
+
 static int setup_gpu(job *j, const AVFrame *f)
 {
     const pl_video_info *v = j->vi;
     int ret;
+    pl_layout layout;
+    pl_eyes eyes;
+    resolve_layout(j, &layout, &eyes);
+    j->frame_w = f->width;
+    j->frame_h = f->height;
     j->rotation = v->rotation;
-    j->din = (gen_yuv_desc){.width = f->width,
-                            .height = f->height,
-                            .bits = v->bits,
-                            .log2_cw = v->log2_chroma_w,
-                            .log2_ch = v->log2_chroma_h,
-                            .cs = colorspace_of(v),
-                            .full_range = v->full_range};
-    j->in_bytes = layout_planes(&j->din, f->width, f->height);
+    j->eyes = eyes == PL_EYES_MONO ? 1 : 2;
+    int ew = eyes == PL_EYES_SBS ? f->width / 2 : f->width;
+    int eh = eyes == PL_EYES_TB ? f->height / 2 : f->height;
+    j->eye_dx = eyes == PL_EYES_SBS ? ew : 0;
+    j->eye_dy = eyes == PL_EYES_TB ? eh : 0;
+    if (j->eyes == 2) {
+        int cw = 1 << v->log2_chroma_w, ch = 1 << v->log2_chroma_h;
+        if ((eyes == PL_EYES_SBS && (f->width % (2 * cw))) ||
+            (eyes == PL_EYES_TB && (f->height % (2 * ch))) || j->rotation) {
+            vg_error("vrgen stylize: %s: %dx%d%s cannot be split into two eyes (%s needs "
+                     "halves that whole chroma samples cover, and no rotation)",
+                     j->o->input.path, f->width, f->height, j->rotation ? " rotated" : "",
+                     eyes == PL_EYES_SBS ? "side by side" : "top and bottom");
+            return VG_ERR_UNSUPPORTED;
+        }
+    }
+    if (layout == PL_LAYOUT_360) {
+        if (j->net) gen_net_set_pad(j->net, GEN_PAD_CIRCULAR_X);
+        if ((ew % 4) && j->net)
+            vg_warn("%s: 360 video %d pixels wide: not a multiple of 4, so the left and right "
+                    "edges may show a faint seam",
+                    j->o->input.path, ew);
+    }
+    vg_verbose("stylize: layout %s, %s", layout == PL_LAYOUT_360 ? "360" : layout == PL_LAYOUT_180 ? "180" : "flat",
+               eyes == PL_EYES_SBS ? "stereo side by side" : eyes == PL_EYES_TB ? "stereo top and bottom" : "mono");
+
+    gen_yuv_desc d = {.width = ew,
+                      .height = eh,
+                      .bits = v->bits,
+                      .log2_cw = v->log2_chroma_w,
+                      .log2_ch = v->log2_chroma_h,
+                      .cs = colorspace_of(v),
+                      .full_range = v->full_range};
     int rot = j->rotation == 90 || j->rotation == 270;
-    j->pw = rot ? f->height : f->width;
-    j->ph = rot ? f->width : f->height;
+    j->pw = rot ? eh : ew;
+    j->ph = rot ? ew : eh;
+    j->ow = j->pw * (j->eye_dx ? 2 : 1);
+    j->oh = j->ph * (j->eye_dy ? 2 : 1);
     j->nw = (j->pw + 3) / 4 * 4;
     j->nh = (j->ph + 3) / 4 * 4;
-    j->dout = j->din;
-    j->dout.width = j->pw;
-    j->dout.height = j->ph;
-    j->out_bytes = layout_planes(&j->dout, j->pw, j->ph);
+    j->in_bytes = j->out_bytes = 0;
+    for (int e = 0; e < j->eyes; e++) {
+        j->din[e] = d;
+        size_t n = layout_planes(&j->din[e], ew, eh);
+        for (int i = 0; i < 3; i++) j->din[e].offset[i] += j->in_bytes;
+        j->in_bytes += n;
+        j->dout[e] = d;
+        j->dout[e].width = j->pw;
+        j->dout[e].height = j->ph;
+        n = layout_planes(&j->dout[e], j->pw, j->ph);
+        for (int i = 0; i < 3; i++) j->dout[e].offset[i] += j->out_bytes;
+        j->out_bytes += n;
+    }
     j->out_fmt = f->format;
 
     if (!j->o->identity && (ret = gen_graph_create(j->net, 1, j->nh, j->nw, 0, &j->graph)) < 0) {
@@ -265,7 +336,7 @@ static int setup_gpu(job *j, const AVFrame *f)
         for (int s = 0; s < SLOTS; s++) {
             j->slot[s].packed_in = gen_arena_take(&a, 1, 1, 1, (int)(j->in_bytes / 4));
             j->slot[s].packed_out = gen_arena_take(&a, 1, 1, 1, (int)(j->out_bytes / 4));
-            if (j->o->png) j->slot[s].rgb_out = gen_arena_take(&a, 1, 3, j->nh, j->nw);
+            if (j->o->png) j->slot[s].rgb_out = gen_arena_take(&a, j->eyes, 3, j->nh, j->nw);
         }
         if (pass == 0 && (ret = gen_buf_create(j->be, a.used, &a.buf)) < 0) return ret;
     }
@@ -278,12 +349,18 @@ static int setup_gpu(job *j, const AVFrame *f)
         if ((ret = gen_prog_create(j->be, &sl->prog)) < 0) return ret;
         gen_tensor x = j->graph ? gen_graph_input(j->graph) : j->rgb_in;
         gen_tensor y = j->graph ? gen_graph_output(j->graph) : j->rgb_out;
-        gen_yuv_to_rgb(sl->prog, x, sl->packed_in, &j->din, j->rotation);
-        if (j->graph) gen_graph_forward(j->graph, sl->prog);
-        if (j->o->png)
-            gen_axpby(sl->prog, sl->rgb_out, 1.0f, y, 0.0f);
-        else
-            gen_rgb_to_yuv(sl->prog, sl->packed_out, y, &j->dout, 0);
+        for (int e = 0; e < j->eyes; e++) {
+            gen_yuv_to_rgb(sl->prog, x, sl->packed_in, &j->din[e], j->rotation);
+            if (j->graph) gen_graph_forward(j->graph, sl->prog);
+            if (j->o->png) {
+                gen_tensor eye = sl->rgb_out;
+                eye.n = 1;
+                eye.off += (size_t)e * 3 * j->nh * j->nw;
+                gen_axpby(sl->prog, eye, 1.0f, y, 0.0f);
+            } else {
+                gen_rgb_to_yuv(sl->prog, sl->packed_out, y, &j->dout[e], 0);
+            }
+        }
         if ((ret = gen_prog_compile(sl->prog)) < 0) return ret;
     }
     vg_verbose("stylize: %dx%d frames (network %dx%d, rotation %d), %.1f MB of activations",
@@ -292,16 +369,21 @@ static int setup_gpu(job *j, const AVFrame *f)
     return VG_OK;
 }
 
-/* Copies the frame's planes into the packed host layout and uploads it. */
+/* Copies each eye's part of the frame's planes into the packed host layout, uploads. */
 static int upload_frame(job *j, gpu_slot *sl, const AVFrame *f)
 {
-    int bps = j->din.bits > 8 ? 2 : 1;
-    for (int i = 0; i < 3; i++) {
-        int w = i ? (f->width + (1 << j->din.log2_cw) - 1) >> j->din.log2_cw : f->width;
-        int h = i ? (f->height + (1 << j->din.log2_ch) - 1) >> j->din.log2_ch : f->height;
-        for (int y = 0; y < h; y++)
-            memcpy(j->host_in + j->din.offset[i] + (size_t)y * j->din.stride[i],
-                   f->data[i] + (size_t)y * f->linesize[i], (size_t)w * bps);
+    for (int e = 0; e < j->eyes; e++) {
+        const gen_yuv_desc *d = &j->din[e];
+        int bps = d->bits > 8 ? 2 : 1;
+        for (int i = 0; i < 3; i++) {
+            int sx = i ? d->log2_cw : 0, sy = i ? d->log2_ch : 0;
+            int w = (d->width + (1 << sx) - 1) >> sx, h = (d->height + (1 << sy) - 1) >> sy;
+            int x0 = e ? j->eye_dx >> sx : 0, y0 = e ? j->eye_dy >> sy : 0;
+            for (int y = 0; y < h; y++)
+                memcpy(j->host_in + d->offset[i] + (size_t)y * d->stride[i],
+                       f->data[i] + (size_t)(y0 + y) * f->linesize[i] + (size_t)x0 * bps,
+                       (size_t)w * bps);
+        }
     }
     return gen_tensor_upload(j->be, sl->packed_in, (const float *)j->host_in);
 }
@@ -329,8 +411,8 @@ static int finish_slot(job *j, gpu_slot *sl)
         goto fail;
     }
     dst->format = j->out_fmt;
-    dst->width = j->pw;
-    dst->height = j->ph;
+    dst->width = j->ow;
+    dst->height = j->oh;
     if (av_frame_get_buffer(dst, 64) < 0) {
         av_frame_free(&dst);
         ret = VG_ERR_NOMEM;
@@ -338,13 +420,17 @@ static int finish_slot(job *j, gpu_slot *sl)
     }
     unsigned char *host = malloc(j->out_bytes);
     ret = host ? gen_tensor_download(j->be, sl->packed_out, (float *)host) : VG_ERR_NOMEM;
-    int bps = j->dout.bits > 8 ? 2 : 1;
-    for (int i = 0; ret == VG_OK && i < 3; i++) {
-        int w = i ? (j->pw + (1 << j->dout.log2_cw) - 1) >> j->dout.log2_cw : j->pw;
-        int h = i ? (j->ph + (1 << j->dout.log2_ch) - 1) >> j->dout.log2_ch : j->ph;
-        for (int y = 0; y < h; y++)
-            memcpy(dst->data[i] + (size_t)y * dst->linesize[i],
-                   host + j->dout.offset[i] + (size_t)y * j->dout.stride[i], (size_t)w * bps);
+    for (int e = 0; ret == VG_OK && e < j->eyes; e++) {
+        const gen_yuv_desc *d = &j->dout[e];
+        int bps = d->bits > 8 ? 2 : 1;
+        for (int i = 0; i < 3; i++) {
+            int sx = i ? d->log2_cw : 0, sy = i ? d->log2_ch : 0;
+            int w = (d->width + (1 << sx) - 1) >> sx, h = (d->height + (1 << sy) - 1) >> sy;
+            int x0 = e && j->eye_dx ? j->pw >> sx : 0, y0 = e && j->eye_dy ? j->ph >> sy : 0;
+            for (int y = 0; y < h; y++)
+                memcpy(dst->data[i] + (size_t)(y0 + y) * dst->linesize[i] + (size_t)x0 * bps,
+                       host + d->offset[i] + (size_t)y * d->stride[i], (size_t)w * bps);
+        }
     }
     free(host);
     av_frame_copy_props(dst, src);
@@ -383,7 +469,7 @@ static int gpu_loop(job *j)
             fail(j, ret);
             continue;
         }
-        if (it->frame->width != j->din.width || it->frame->height != j->din.height ||
+        if (it->frame->width != j->frame_w || it->frame->height != j->frame_h ||
             it->frame->format != j->out_fmt) {
             vg_error("vrgen stylize: %s: the frame size or format changes mid-stream "
                      "(%dx%d %s at frame %lld); not supported",

@@ -73,6 +73,29 @@ gen -f lavfi -i testsrc2=s=96x64:r=5:d=1 -c:v ffv1 -pix_fmt gbrp rt_rgb.mkv
   [ "$(ffmpeg -v error -i rt_rgb.mkv -f framemd5 - | tail -3)" = "$(ffmpeg -v error -i rt_rgb_out.mkv -f framemd5 - | tail -3)" ] \
   && ok "colour round trip rgb (exact)" || bad "colour round trip rgb"
 
+# stereo: each eye is stylized as its own image with the same weights, so an sbs frame
+# [A|B] gives [stylize(A)|stylize(B)]; top-bottom likewise
+gen -f lavfi -i testsrc2=s=64x48:r=5:d=1 -c:v ffv1 -pix_fmt yuv444p eyeA.mkv
+gen -f lavfi -i mandelbrot=s=64x48:r=5 -frames:v 5 -c:v ffv1 -pix_fmt yuv444p eyeB.mkv
+gen -i eyeA.mkv -i eyeB.mkv -lavfi "[0][1]hstack" -c:v ffv1 -pix_fmt yuv444p pair_sbs.mkv
+gen -i eyeA.mkv -i eyeB.mkv -lavfi "[0][1]vstack" -c:v ffv1 -pix_fmt yuv444p pair_tb.mkv
+S eyeA.mkv -c:v ffv1 -o outA.mkv && S eyeB.mkv -c:v ffv1 -o outB.mkv
+gen -i outA.mkv -i outB.mkv -lavfi "[0][1]hstack" -c:v ffv1 -pix_fmt yuv444p want_sbs.mkv
+gen -i outA.mkv -i outB.mkv -lavfi "[0][1]vstack" -c:v ffv1 -pix_fmt yuv444p want_tb.mkv
+S pair_sbs.mkv --stereo sbs -c:v ffv1 -o got_sbs.mkv && d=$(maxdiff got_sbs.mkv want_sbs.mkv) && [ "$d" -le 1 ] && ok "stereo sbs: eyes stylized separately (max diff $d)" || bad "stereo sbs (max diff '$d')"
+S pair_tb.mkv --stereo tb -c:v ffv1 -o got_tb.mkv && d=$(maxdiff got_tb.mkv want_tb.mkv) && [ "$d" -le 1 ] && ok "stereo tb: eyes stylized separately (max diff $d)" || bad "stereo tb (max diff '$d')"
+S pair_sbs.mkv --stereo mono -c:v ffv1 -o mono_sbs.mkv && d=$(maxdiff mono_sbs.mkv want_sbs.mkv) && [ "$d" -gt 1 ] && ok "mono differs from sbs (the check can fail: $d)" || bad "mono vs sbs indistinguishable"
+cp pair_sbs.mkv named_sbs.mkv; S named_sbs.mkv -c:v ffv1 -o named_out.mkv && d=$(maxdiff named_out.mkv want_sbs.mkv) && [ "$d" -le 1 ] && ok "stereo detected from the name _sbs" || bad "name hint _sbs"
+
+# 360: circular padding along x joins the left and right edges: shifting the input by half
+# its width shifts the output the same way (up to rounding); with flat padding it does not
+half() { gen -i "$1" -lavfi "[0]split[a][b];[a]crop=32:48:0:0[l];[b]crop=32:48:32:0[r];[r][l]hstack" -c:v ffv1 -pix_fmt yuv444p "$2"; }
+half eyeA.mkv eyeA_shift.mkv
+S eyeA.mkv --layout 360 -c:v ffv1 -o o360.mkv && S eyeA_shift.mkv --layout 360 -c:v ffv1 -o o360_shift.mkv && half o360.mkv o360_want.mkv
+d=$(maxdiff o360_shift.mkv o360_want.mkv); [ -n "$d" ] && [ "$d" -le 2 ] && ok "360: no seam, edges join (max diff $d)" || bad "360 seam (max diff '$d')"
+S eyeA_shift.mkv -c:v ffv1 -o flat_shift.mkv && S eyeA.mkv -c:v ffv1 -o flat.mkv && half flat.mkv flat_want.mkv
+d=$(maxdiff flat_shift.mkv flat_want.mkv); [ -n "$d" ] && [ "$d" -gt 2 ] && ok "flat padding does show the seam (the 360 check can fail: $d)" || bad "flat vs 360 indistinguishable"
+
 # ranges and PNG sequences
 S clip.mp4 -ss 0.5 -t 1 -o part.mp4 && [ "$(probe part.mp4 v:0 stream=nb_frames)" = "10" ] && ok "-ss/-t range" || bad "-ss/-t ($(probe part.mp4 v:0 stream=nb_frames))"
 S clip.mp4 --frames 7 -o seq/%03d.png && [ "$(ls seq | wc -l)" = 7 ] && [ -f seq/007.png ] && ok "PNG sequence" || bad "PNG sequence"
