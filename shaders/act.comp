@@ -8,8 +8,14 @@ layout(constant_id = 4) const int ACC = 0; // BWD: 0 overwrites din (never reads
 layout(push_constant) uniform P { uint len; float alpha; } p;
 
 #ifndef BWD
+#ifdef TEXEL
+// -DTEXEL (len % 4 == 0): one RGBA texel per invocation through texel/image views
+layout(binding = 0, rgba32f) uniform writeonly imageBuffer yimg;
+layout(binding = 1) uniform samplerBuffer xt;
+#else
 layout(std430, binding = 0) writeonly buffer O { float y[]; };
 layout(std430, binding = 1) readonly buffer I { float x[]; };
+#endif
 
 // tanh without inf/inf for large |x| and with a small relative error near 0, where
 // 1 - exp(-2|x|) would cancel: odd Taylor series there (next term < 1e-8 relative).
@@ -25,13 +31,26 @@ float tanh_safe(float v)
     return sign(v) * ((1.0 - t) / (1.0 + t));
 }
 
-float item_value(uint i)
+float act(float v)
 {
-    float v = x[i];
     if (ACT == 0) return v > 0.0 ? v : 0.0;
     if (ACT == 1) return v > 0.0 ? v : p.alpha * v;
     if (ACT == 2) return tanh_safe(v);
     return 1.0 / (1.0 + exp(-v)); // exp overflow gives 1/inf = 0, the right limit
+}
+
+#ifdef TEXEL
+void main()
+{
+    for (uint t = grid_first(); t < p.len / 4u; t += grid_stride()) {
+        vec4 v = texelFetch(xt, int(t));
+        imageStore(yimg, int(t), vec4(act(v.x), act(v.y), act(v.z), act(v.w)));
+    }
+}
+#else
+float item_value(uint i)
+{
+    return act(x[i]);
 }
 
 void item_store(uint i, float v)
@@ -45,6 +64,7 @@ void main()
 {
     ew_loop(p.len);
 }
+#endif
 #else
 layout(std430, binding = 0) buffer DI { float din[]; };
 layout(std430, binding = 1) readonly buffer DO { float dout[]; };

@@ -8,7 +8,51 @@ layout(constant_id = 3) const int BILINEAR = 0;
 layout(constant_id = 4) const int ACC = 0; // BWD: 0 overwrites din (never reads it), 1 adds
 layout(push_constant) uniform P { uint len, h, w; } p; // len = np * h * w
 
-#ifndef BWD
+#if !defined(BWD) && defined(TEXEL)
+// -DTEXEL (output width % 4 == 0): one invocation per output texel, grid (texel column,
+// output row, plane) so no index needs a division; x read as R32F texels.
+layout(binding = 0, rgba32f) uniform writeonly imageBuffer yimg;
+layout(binding = 1) uniform samplerBuffer xt;
+float X(uint pl, uint i, uint j)
+{
+    return texelFetch(xt, int((pl * p.h + i) * p.w + j)).r;
+}
+void main()
+{
+    uint q = gl_GlobalInvocationID.x, oy = gl_GlobalInvocationID.y, pl = gl_GlobalInvocationID.z;
+    uint w = p.w, h = p.h, ow4 = w / 2u; // texels per output row (2w / 4)
+    if (q >= ow4 || oy >= 2u * h || pl >= p.len / (h * w)) return;
+    uint i = oy >> 1u, j0 = 2u * q; // input row, first of the two input columns
+    vec4 v;
+    if (BILINEAR == 0) {
+        float a = X(pl, i, j0), b = X(pl, i, j0 + 1u);
+        v = vec4(a, a, b, b);
+    } else {
+        // rows: even output row 2i reads (i-1, i) with (1/4, 3/4) (row 0: only row 0);
+        // odd row 2i+1 reads (i, min(i+1, h-1)) with (3/4, 1/4). Same products as the
+        // reference and the buffer variant.
+        bool even = (oy & 1u) == 0u;
+        uint r0 = even ? (i > 0u ? i - 1u : 0u) : i, r1 = even ? i : min(i + 1u, h - 1u);
+        float a0 = even ? (i > 0u ? 0.25 : 0.0) : 0.75, a1 = even ? (i > 0u ? 0.75 : 1.0) : 0.25;
+        uint c[4] = uint[4](j0 > 0u ? j0 - 1u : 0u, j0, j0 + 1u, min(j0 + 2u, w - 1u));
+        float rA[4], rB[4];
+        [[unroll]] for (int k = 0; k < 4; k++) {
+            rA[k] = X(pl, r0, c[k]);
+            rB[k] = X(pl, r1, c[k]);
+        }
+        // horizontal first (as the buffer variant): output columns 2j0 .. 2j0+3: (2j0)
+        // reads (j0-1, j0) with (1/4, 3/4), or only j0 at the left edge; (2j0+1) reads
+        // (j0, j0+1) with (3/4, 1/4); then column j0+1 likewise
+        float b0 = j0 > 0u ? 0.25 : 0.0, b1 = j0 > 0u ? 0.75 : 1.0;
+        vec4 hA = vec4(b0 * rA[0] + b1 * rA[1], 0.75 * rA[1] + 0.25 * rA[2],
+                       0.25 * rA[1] + 0.75 * rA[2], 0.75 * rA[2] + 0.25 * rA[3]);
+        vec4 hB = vec4(b0 * rB[0] + b1 * rB[1], 0.75 * rB[1] + 0.25 * rB[2],
+                       0.25 * rB[1] + 0.75 * rB[2], 0.75 * rB[2] + 0.25 * rB[3]);
+        v = a0 * hA + a1 * hB;
+    }
+    imageStore(yimg, int((pl * 2u * h + oy) * ow4 + q), v);
+}
+#elif !defined(BWD)
 layout(std430, binding = 0) writeonly buffer O { float y[]; };
 layout(std430, binding = 1) readonly buffer I { float x[]; };
 void main()

@@ -92,8 +92,17 @@ _Static_assert(sizeof(pc_len) <= VK_PUSH_BYTES, "push constants");
 
 static void plan_add(vk_plan *pl, const gen_node *nd)
 {
-    vk_dispatch *d = vk_plan_add(pl, "add", VK_OPS_WG, 1, 1);
     pc_len pc = {len32(gen_tensor_len(nd->t[0]))};
+    if (pc.len % 4 == 0) { /* whole texels: one call per 4 floats on lavapipe */
+        vk_dispatch *d = vk_plan_add(pl, "add_tx", VK_OPS_WG, 1, 1);
+        vk_bind_as(d, nd->t[0], VK_BIND_IMAGE_RGBA);
+        vk_bind_as(d, nd->t[1], VK_BIND_TEXEL_RGBA);
+        vk_bind_as(d, nd->t[2], VK_BIND_TEXEL_RGBA);
+        vk_push(d, &pc, sizeof(pc));
+        vk_groups_1d(d, pc.len / 4);
+        return;
+    }
+    vk_dispatch *d = vk_plan_add(pl, "add", VK_OPS_WG, 1, 1);
     for (int i = 0; i < 3; i++) vk_bind(d, nd->t[i]);
     vk_push(d, &pc, sizeof(pc));
     vk_groups_1d(d, div_up(pc.len, 4)); /* ew_loop: 4 items per invocation */
@@ -110,8 +119,18 @@ static void plan_act(vk_plan *pl, const gen_node *nd, int bwd)
 {
     if (!nd->t[0].buf) return;
     VG_ASSERT(nd->mode >= 0 && nd->mode < GEN_ACT_COUNT);
-    vk_dispatch *d = vk_plan_add(pl, bwd ? "act_bwd" : "act_fwd", VK_OPS_WG, 1, 1);
     pc_act pc = {len32(gen_tensor_len(nd->t[0])), nd->alpha};
+    if (!bwd && pc.len % 4 == 0) { /* whole texels */
+        vk_dispatch *d = vk_plan_add(pl, "act_fwd_tx", VK_OPS_WG, 1, 1);
+        vk_spec(d, (uint32_t)nd->mode);
+        vk_spec(d, 0);
+        vk_bind_as(d, nd->t[0], VK_BIND_IMAGE_RGBA);
+        vk_bind_as(d, nd->t[1], VK_BIND_TEXEL_RGBA);
+        vk_push(d, &pc, sizeof(pc));
+        vk_groups_1d(d, pc.len / 4);
+        return;
+    }
+    vk_dispatch *d = vk_plan_add(pl, bwd ? "act_bwd" : "act_fwd", VK_OPS_WG, 1, 1);
     vk_spec(d, (uint32_t)nd->mode);
     vk_spec(d, bwd ? (uint32_t)(nd->acc != 0) : 0);
     for (int i = 0; i < (bwd ? 4 : 2); i++) vk_bind(d, nd->t[i]); /* absent in/out: dummy */
@@ -167,8 +186,18 @@ static void plan_upsample(vk_plan *pl, const gen_node *nd, int bwd)
     if (!nd->t[0].buf) return;
     VG_ASSERT(nd->mode == GEN_UPSAMPLE_NEAREST || nd->mode == GEN_UPSAMPLE_BILINEAR);
     len32(gen_tensor_len(small) * 4);
-    vk_dispatch *d = vk_plan_add(pl, bwd ? "upsample_bwd" : "upsample_fwd", VK_OPS_WG, 1, 1);
     pc_upsample pc = {len32(gen_tensor_len(small)), (uint32_t)small.h, (uint32_t)small.w};
+    if (!bwd && small.w % 2 == 0) { /* output rows of whole texels */
+        vk_dispatch *d = vk_plan_add(pl, "upsample_fwd_tx", 8, 8, 1);
+        vk_spec(d, (uint32_t)(nd->mode == GEN_UPSAMPLE_BILINEAR));
+        vk_spec(d, 0);
+        vk_bind_as(d, nd->t[0], VK_BIND_IMAGE_RGBA);
+        vk_bind_as(d, nd->t[1], VK_BIND_TEXEL_R);
+        vk_push(d, &pc, sizeof(pc));
+        vk_groups(d, (uint64_t)small.w / 2, (uint64_t)small.h * 2, (uint64_t)small.n * small.c);
+        return;
+    }
+    vk_dispatch *d = vk_plan_add(pl, bwd ? "upsample_bwd" : "upsample_fwd", VK_OPS_WG, 1, 1);
     vk_spec(d, (uint32_t)(nd->mode == GEN_UPSAMPLE_BILINEAR));
     vk_spec(d, bwd ? (uint32_t)(nd->acc != 0) : 0);
     vk_bind(d, nd->t[0]);

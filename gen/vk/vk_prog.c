@@ -157,6 +157,16 @@ static VkDescriptorBufferInfo buffer_info(gen_vk_ctx *c, gen_tensor t)
     return bi;
 }
 
+/* A tensor larger than the device can bind: a limit of the device, said clearly. */
+static int too_big(const gen_vk_ctx *c, const char *shader, VkDeviceSize bytes)
+{
+    vg_error("the frame is too large for this Vulkan device: %s needs one buffer of %.0f MiB, "
+             "the device binds at most %u MiB (a smaller frame or a GPU with larger limits "
+             "works)",
+             shader, (double)bytes / 1048576.0, c->props.limits.maxStorageBufferRange >> 20);
+    return VG_ERR_LIMIT;
+}
+
 int vk_prog_compile(gen_prog *p)
 {
     gen_vk_ctx *c = (gen_vk_ctx *)p->be;
@@ -261,8 +271,10 @@ int vk_prog_compile(gen_prog *p)
                         infos[b].range = (infos[b].range + 15) / 16 * 16;
                         VG_ASSERT(t.off + (gen_tensor_len(t) + 3) / 4 * 4 <= t.buf->len);
                     }
-                    VG_ASSERT(infos[b].range / (rgba ? 16 : 4) <=
-                              c->props.limits.maxTexelBufferElements);
+                    if (infos[b].range / (rgba ? 16 : 4) > c->props.limits.maxTexelBufferElements) {
+                        ret = too_big(c, d->shader, infos[b].range);
+                        goto fail;
+                    }
                     VkBufferViewCreateInfo vi = {
                         .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
                         .buffer = infos[b].buffer,
@@ -278,8 +290,9 @@ int vk_prog_compile(gen_prog *p)
                                               : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
                     w[b].pBufferInfo = NULL;
                     w[b].pTexelBufferView = view;
-                } else {
-                    VG_ASSERT(infos[b].range <= c->props.limits.maxStorageBufferRange);
+                } else if (infos[b].range > c->props.limits.maxStorageBufferRange) {
+                    ret = too_big(c, d->shader, infos[b].range);
+                    goto fail;
                 }
             }
             vkUpdateDescriptorSets(c->device, (uint32_t)d->nbind, w, 0, NULL);
