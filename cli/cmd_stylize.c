@@ -24,7 +24,6 @@ typedef struct stylize_cfg {
     double start, duration;
     int64_t frames;
     int layout, stereo;
-    int64_t max_memory;
     int png_bits, resume, identity;
     int progress;
 } stylize_cfg;
@@ -67,8 +66,6 @@ static const vg_opt stylize_opts[] = {
      "360: equirectangular, edges joined without a seam"},
     {"stereo", NULL, VG_OPT_ENUM, O(stereo), "auto", 0, 0, stereo_names, NULL,
      "sbs or tb: each eye stylized as its own image"},
-    {"max-memory", NULL, VG_OPT_SIZE, O(max_memory), "0", 0, 0, NULL, "SIZE",
-     "memory budget for the network (0: the device's limits)"},
     {"png-bits", NULL, VG_OPT_ENUM, O(png_bits), "8", 0, 0, png_bits_names, NULL,
      "bits per sample of PNG output"},
     {"resume", NULL, VG_OPT_FLAG, O(resume), NULL, 0, 0, NULL, NULL,
@@ -164,7 +161,6 @@ int cmd_stylize(int argc, char **argv)
     o.resume = cfg.resume;
     o.layout = (pl_layout)cfg.layout;
     o.stereo = (pl_eyes)cfg.stereo;
-    o.max_memory = cfg.max_memory;
     o.identity = cfg.identity;
     o.progress = (vg_progress_mode)cfg.progress;
     o.stop = &g_stop;

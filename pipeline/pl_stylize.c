@@ -591,7 +591,6 @@ int pl_stylize(gen_backend *be, gen_net *gen, const pl_stylize_opts *o, pl_styli
     r->frames_in = atomic_load(&j->frames_in);
     r->frames_out = atomic_load(&j->frames_out) + j->skip_frames;
     r->interrupted = o->stop && *o->stop;
-    r->tiles = 1;
 done:
     r->seconds = vg_time_now() - j->t0;
     job_free(j);

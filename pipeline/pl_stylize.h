@@ -37,7 +37,6 @@ typedef struct pl_stylize_opts {
     int resume;            /* PNG sequences: continue after the last complete frame */
     pl_layout layout;
     pl_eyes stereo;
-    int64_t max_memory; /* bytes the GPU work may use; larger frames are tiled */
     int identity;       /* pass frames through unchanged: checks decode, colour handling and
                            encode without a network (gen may be NULL) */
     vg_progress_mode progress;
@@ -50,7 +49,6 @@ typedef struct pl_stylize_result {
     int64_t frames_total;
     double seconds;
     int interrupted; /* stopped by *stop: the output is complete up to frames_out */
-    int tiles;       /* tiles per frame (1: untiled) */
 } pl_stylize_result;
 
 /*
