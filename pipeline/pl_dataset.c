@@ -14,12 +14,12 @@
 
 #include <libavutil/frame.h>
 #include <libavutil/sha.h>
-#include <libswscale/swscale.h>
 
 #include "common/vg_error.h"
 #include "common/vg_file.h"
 #include "common/vg_log.h"
 #include "pipeline/pl_input.h"
+#include "pipeline/pl_frame_rgb.h"
 #include "pipeline/pl_png.h"
 
 #define MIN_SIDE 32
@@ -65,57 +65,6 @@ void pl_dataset_close(pl_dataset **pd)
     *pd = NULL;
 }
 
-/* Target size: the short side becomes `side` (never upscaled unless below min_side). */
-static void fit(int w, int h, int side, int *ow, int *oh)
-{
-    int s = w < h ? w : h;
-    double k = s > side ? (double)side / s : 1.0;
-    if (s * k < side && s < side && side <= 4 * s) k = 1.0;
-    *ow = (int)lround(w * k);
-    *oh = (int)lround(h * k);
-    if (*ow < 1) *ow = 1;
-    if (*oh < 1) *oh = 1;
-}
-
-/* Any decoded frame -> RGB planar float in [-1, 1] at ow x oh. */
-static int frame_to_rgb(const AVFrame *f, int ow, int oh, float **out)
-{
-    struct SwsContext *sws = sws_getContext(f->width, f->height, f->format, ow, oh,
-                                            AV_PIX_FMT_GBRPF32LE, SWS_AREA, NULL, NULL, NULL);
-    if (!sws) return VG_ERR_UNSUPPORTED;
-    int cs = f->colorspace == AVCOL_SPC_BT709       ? SWS_CS_ITU709
-             : f->colorspace == AVCOL_SPC_BT2020_NCL ? SWS_CS_BT2020
-                                                      : SWS_CS_ITU601;
-    if (f->colorspace == AVCOL_SPC_UNSPECIFIED) cs = f->height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601;
-    const int *coef = sws_getCoefficients(cs);
-    sws_setColorspaceDetails(sws, coef, f->color_range == AVCOL_RANGE_JPEG, coef, 1, 0, 1 << 16,
-                             1 << 16);
-    size_t plane = (size_t)ow * oh;
-    float *rgb = malloc(3 * plane * sizeof(float));
-    if (!rgb) {
-        sws_freeContext(sws);
-        return VG_ERR_NOMEM;
-    }
-    /* GBRP order: G, B, R planes */
-    uint8_t *dst[4] = {(uint8_t *)(rgb + plane), (uint8_t *)(rgb + 2 * plane), (uint8_t *)rgb,
-                       NULL};
-    int stride[4] = {ow * 4, ow * 4, ow * 4, 0};
-    sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, stride);
-    sws_freeContext(sws);
-    for (size_t i = 0; i < 3 * plane; i++) {
-        float v = rgb[i] * 2.0f - 1.0f;
-        rgb[i] = v < -1.0f ? -1.0f : v > 1.0f ? 1.0f : v;
-    }
-    *out = rgb;
-    return VG_OK;
-}
-
-static int is_png(const char *path)
-{
-    size_t n = strlen(path);
-    return n > 4 && strcasecmp(path + n - 4, ".png") == 0;
-}
-
 static int is_image_name(const char *path)
 {
     static const char *const ext[] = {".png", ".jpg", ".jpeg", ".webp", ".bmp",
@@ -128,54 +77,9 @@ static int is_image_name(const char *path)
     return 0;
 }
 
-/* Loads one image (the first frame for non-PNG formats) at its stored size. */
 static int load_image(const char *path, int side, picture *p)
 {
-    int ret;
-    if (is_png(path)) {
-        pl_image img = {0};
-        if ((ret = pl_png_read(path, 16384, &img)) < 0) return ret;
-        AVFrame f = {0};
-        f.width = img.width;
-        f.height = img.height;
-        f.format = img.bits == 16 ? AV_PIX_FMT_RGB48 : AV_PIX_FMT_RGB24;
-        f.data[0] = img.data;
-        f.linesize[0] = (int)img.stride;
-        f.color_range = AVCOL_RANGE_JPEG;
-        f.colorspace = AVCOL_SPC_RGB;
-        if (img.width < MIN_SIDE || img.height < MIN_SIDE) {
-            vg_error("%s: %dx%d is too small to train on (at least %dx%d)", path, img.width,
-                     img.height, MIN_SIDE, MIN_SIDE);
-            pl_image_free(&img);
-            return VG_ERR_FORMAT;
-        }
-        fit(img.width, img.height, side, &p->w, &p->h);
-        ret = frame_to_rgb(&f, p->w, p->h, &p->rgb);
-        pl_image_free(&img);
-        return ret;
-    }
-    pl_input_opts io = {.path = path, .start = -1, .duration = -1, .max_frames = 1};
-    pl_input *in = NULL;
-    AVFrame *f = NULL;
-    AVPacket *pk = NULL;
-    if ((ret = pl_input_open(&io, &in)) < 0) return ret;
-    while ((ret = pl_input_read(in, &f, &pk)) == VG_OK && !f) av_packet_free(&pk);
-    if (ret == VG_EOF || (ret == VG_OK && !f)) {
-        vg_error("%s: no picture could be decoded", path);
-        ret = VG_ERR_FORMAT;
-    }
-    if (ret == VG_OK && (f->width < MIN_SIDE || f->height < MIN_SIDE)) {
-        vg_error("%s: %dx%d is too small to train on (at least %dx%d)", path, f->width,
-                 f->height, MIN_SIDE, MIN_SIDE);
-        ret = VG_ERR_FORMAT;
-    }
-    if (ret == VG_OK) {
-        fit(f->width, f->height, side, &p->w, &p->h);
-        ret = frame_to_rgb(f, p->w, p->h, &p->rgb);
-    }
-    av_frame_free(&f);
-    pl_input_close(&in);
-    return ret;
+    return pl_image_load_rgb(path, side, MIN_SIDE, &p->w, &p->h, &p->rgb);
 }
 
 static int push_content(pl_dataset *d, picture p)
@@ -220,9 +124,9 @@ static int load_video(pl_dataset *d, const char *path)
         }
         picture p = {0};
         if (nf >= 1 && f[0]->width >= MIN_SIDE && f[0]->height >= MIN_SIDE) {
-            fit(f[0]->width, f[0]->height, d->o.max_side, &p.w, &p.h);
-            ret = frame_to_rgb(f[0], p.w, p.h, &p.rgb);
-            if (ret == VG_OK && nf == 2) ret = frame_to_rgb(f[1], p.w, p.h, &p.next);
+            pl_fit_side(f[0]->width, f[0]->height, d->o.max_side, &p.w, &p.h);
+            ret = pl_frame_to_rgb(f[0], p.w, p.h, &p.rgb);
+            if (ret == VG_OK && nf == 2) ret = pl_frame_to_rgb(f[1], p.w, p.h, &p.next);
             if (ret == VG_OK) ret = push_content(d, p);
             if (ret == VG_OK) got++;
             else picture_free(&p);
