@@ -391,12 +391,13 @@ static int upload_batch(trainer *t)
     return ret;
 }
 
-static int read_losses(trainer *t)
+/* Reads the loss slots [first, last] of this step; the others read as 0 (not computed). */
+static int read_losses(trainer *t, int first, int last)
 {
     float h[64 * L_COUNT];
     int ret = gen_tensor_download(t->be, t->losses, h);
     if (ret < 0) return ret;
-    for (int i = 0; i < L_COUNT; i++) t->loss[i] = h[i * 64];
+    for (int i = 0; i < L_COUNT; i++) t->loss[i] = i >= first && i <= last ? h[i * 64] : 0.0;
     return VG_OK;
 }
 
@@ -420,7 +421,7 @@ static int ae_step(trainer *t)
     hyper(h, schedule(t->o->lr * 5, t->step, t->o->ae_steps), t->g_t + 1);
     if ((ret = gen_tensor_upload(t->be, t->hyper_g, h)) < 0) return ret;
     if ((ret = gen_prog_run(t->prog_ae)) < 0) return ret;
-    if ((ret = read_losses(t)) < 0) return ret;
+    if ((ret = read_losses(t, L_AE, L_AE)) < 0) return ret;
     if ((ret = check_finite(t, L_AE, L_AE)) < 0) return ret;
     t->g_t++;
     return VG_OK;
@@ -452,7 +453,7 @@ static int gan_step(trainer *t)
     if ((ret = gen_tensor_upload(t->be, t->hyper_d, h)) < 0) return ret;
     if ((ret = gen_prog_run(t->prog_g)) < 0) return ret;
     if ((ret = gen_prog_run(t->prog_d)) < 0) return ret;
-    if ((ret = read_losses(t)) < 0) return ret;
+    if ((ret = read_losses(t, L_ADV, L_D_FAKE)) < 0) return ret;
     if ((ret = check_finite(t, L_ADV, L_D_FAKE)) < 0) return ret;
     t->g_t++;
     t->d_t++;
@@ -575,10 +576,13 @@ int pl_train(gen_backend *be, const pl_train_opts *o, pl_train_result *r)
         goto done;
 
     int64_t total = (int64_t)o->ae_steps + o->steps;
+    /* test hook: behave as if interrupted after this step (deterministic resume tests) */
+    const char *stop_env = getenv("VRGEN_TRAIN_STOP_AFTER");
+    int64_t stop_after = stop_env ? atoll(stop_env) : -1;
     vg_progress pr;
     vg_progress_init(&pr, o->progress, NULL, "train", total, "steps");
     while (t->step < total) {
-        if (o->stop && *o->stop) {
+        if ((o->stop && *o->stop) || (stop_after >= 0 && t->step >= stop_after)) {
             r->interrupted = 1;
             break;
         }

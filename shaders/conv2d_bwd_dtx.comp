@@ -40,50 +40,88 @@ layout(binding = 2, rgba32f) uniform writeonly imageBuffer bpad; // (n * ic, hp,
 layout(binding = 3) uniform samplerBuffer dq;                   // framed dout (n * oc, dh, dw4)
 layout(binding = 4) uniform samplerBuffer wpk;                  // packed weights
 layout(push_constant) uniform PC {
-    int ic, oc, ih, iw, pad, hp, ws4, dh, dw4, nib, cl, py0, nr;
+    int ic, oc, ih, iw, pad, hp, ws4, oh, dh, dw4, nib, cl;
+    int tiles, tin0, tins, gmain, gbrow, tpb, ncolt;
 } p;
 
-const int J = 4 * S;
+#ifndef J
+#define J (4 * S) // columns per invocation: 4 or 8 (S == 1), 8 or 16 (S == 2)
+#endif
 #if S == 1
 // frame column of (column c, tap kx) = 4 tile + 4 A + j - kx (frame left margin 4 A + cl - pad)
 const int A = (K + 2) / 4; // ceil((K - 1) / 4)
 const int V0 = 4 * A;
-const int NT = A + 1; // texels of the window
+const int NT = A + J / 4; // texels of the window
+const int W0 = J / 4;     // window start texel per tile
 #else
 // frame column = 4 tile + 4 B - PODD + (j + PODD - kx) / 2 (margin 4 B - ceil(pad / 2) + cl / 2)
 const int B = (-(((PODD - (K - 1)) >> 1) - PODD) + 3) / 4;
 const int V0 = 4 * B - PODD;
-const int NT = B + 1;
+const int NT = B + J / 8;
+const int W0 = J / 8;
 #endif
-const int NKY = S == 1 ? K : (K + 1) / 2;                            // kernel rows per row
+const int NKY = S == 1 ? K : (K + 1) / 2; // kernel rows per row
+const int TD = S == 1 ? K - 1 : K / 2;    // frame rows above dout
 
 void main()
 {
-    int lanes = int(gl_WorkGroupSize.x);
-    int tile = int(gl_WorkGroupID.x);
+    int lanes = int(gl_WorkGroupSize.x), lane = int(gl_LocalInvocationID.x);
+    int g = int(gl_WorkGroupID.x); // region and position, uniform
     int z = int(gl_WorkGroupID.z);
     int par = S == 1 ? 0 : z % 2;
     z /= S;
     int n = z / p.nib, ib = z % p.nib;
-    int rr = int(gl_WorkGroupID.y) * lanes + int(gl_LocalInvocationID.x);
-    int py = p.py0 + S * rr + par;
-    bool live = py < p.py0 + p.nr;
-    py = min(py, p.hp - 1); // padding lanes read a valid row, store nothing
+    // Three regions of (row py, tile) pairs, the tile of columns c = J tile - cl .. + J - 1:
+    // the image (rows pad .. pad + ih - 1 of parity par, tiles tin0 .. tin0 + tins - 1),
+    // lanes over rows; the border rows (every tile), lanes over tiles, the row uniform;
+    // the border columns of the image rows (ncolt tiles left and right), lanes over rows.
+    int py, tile;
+    bool live, rowuni = false;
+    if (g < p.gmain) {
+        int b = g / p.tins;
+        tile = p.tin0 + g - b * p.tins;
+        py = p.pad + S * (b * lanes + lane) + par;
+        live = py < p.pad + p.ih;
+    } else if (g < p.gmain + p.gbrow) {
+        int q = g - p.gmain;
+        int j = q / p.tpb; // border row j of 2 pad
+        tile = (q - j * p.tpb) * lanes + lane;
+        py = j < p.pad ? j : p.ih + j;
+        if (S == 2 && (py & 1) != par) return; // the other parity's groups take it
+        live = tile < p.tiles;
+        rowuni = true;
+    } else {
+        int q = g - p.gmain - p.gbrow;
+        int b = q / p.ncolt, t = q - b * p.ncolt;
+        int left = p.tin0; // tiles 0 .. tin0 - 1, then tin0 + tins .. tiles - 1
+        tile = t < left ? t : p.tin0 + p.tins + t - left;
+        py = p.pad + S * (b * lanes + lane) + par;
+        live = py < p.pad + p.ih;
+    }
+    int kpar = rowuni ? py & 1 : (p.pad + par) & 1; // row parity, uniform (S == 2)
+    py = min(py, p.hp - 1); // dead lanes read a valid row and store nothing
+    tile = min(tile, p.tiles - 1);
     int c0 = J * tile - p.cl;
     float acc[M][J];
     [[unroll]] for (int m = 0; m < M; m++)
         [[unroll]] for (int j = 0; j < J; j++) acc[m][j] = 0.0;
     for (int o = 0; o < p.oc; o++) {
         int plane = (n * p.oc + o) * p.dh;
-        [[unroll]] for (int t = 0; t < NKY; t++) {
+#if K <= 5
+        [[unroll]]
+#else
+        [[dont_unroll]] // the unrolled body of a 9x9 kernel takes minutes to compile
+#endif
+        for (int t = 0; t < NKY; t++) {
 #if S == 1
-            int ky = t, r = py + K - 1 - ky;
+            int ky = t, r = py + TD - ky;
 #else
             // taps of the row parity, uniform: all lanes have py's parity
-            int ky = ((p.py0 + par) & 1) + 2 * t, r = ((py - ky) >> 1) + K / 2;
+            int ky = kpar + 2 * t, r = ((py - ky) >> 1) + TD;
             if (ky >= K) continue;
 #endif
-            int base = (plane + r) * p.dw4 + tile;
+            if (rowuni && (r < TD || r >= TD + p.oh)) continue; // only zeros there
+            int base = (plane + r) * p.dw4 + W0 * tile;
             float v[NT * 4];
             [[unroll]] for (int q = 0; q < NT; q++) {
                 vec4 f = texelFetch(dq, base + q);

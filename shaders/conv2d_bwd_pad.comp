@@ -3,9 +3,11 @@
 // xp (nc, dh, dw4 texels) with a top margin T and a left margin L:
 //   xp[z][py][px] = x[z][map(py - T)][map(px - L)]   for px < vw,   0 for px >= vw
 // where map is the padding map (gen_pad_index; zero mode reads 0 outside the image).
-// The backward uses it twice: the padded input of the weight gradient (T = L = pad, the
-// forward's padding) and dout framed by zeros for the data gradient (zero mode, margins
-// chosen by vk_ops_conv.c). Not the forward's pad pass (conv2d_pad.comp, three dispatches).
+// Destination texels from `split` on take the source's texels `jump` further right, so a
+// row can hold two separate column ranges. The backward uses it for dout framed by zeros
+// (the data gradient: zero mode, margins chosen by vk_ops_conv.c) and for the padded input
+// of the weight gradient (T = L = pad: the whole rows, or only the windows of the first
+// and last steps of each row). Not the forward's pad pass (conv2d_pad.comp).
 // One invocation writes one RGBA texel. Texels whose 4 source floats lie inside the image
 // take two aligned RGBA fetches and a shift (ALIGNED: sw % 4 == 0; SHIFT = (-L) mod 4),
 // the others 4 mapped R32F fetches; only the work groups at the image border diverge.
@@ -16,12 +18,13 @@ layout(constant_id = 5) const int SHIFT = 0;
 layout(binding = 0, rgba32f) uniform writeonly imageBuffer xp;
 layout(binding = 1) uniform samplerBuffer x;  // R32F view of x
 layout(binding = 2) uniform samplerBuffer x4; // RGBA view of x (used when ALIGNED)
-layout(push_constant) uniform PC { int nc, sh, sw, dh, dw4, t, l, vw; } p;
+layout(push_constant) uniform PC { int nc, sh, sw, dh, dw4, t, l, vw, split, jump; } p;
 void main()
 {
-    int t = int(gl_GlobalInvocationID.x), py = int(gl_GlobalInvocationID.y);
+    int td = int(gl_GlobalInvocationID.x), py = int(gl_GlobalInvocationID.y);
     int z = int(gl_GlobalInvocationID.z);
-    if (t >= p.dw4 || py >= p.dh || z >= p.nc) return;
+    if (td >= p.dw4 || py >= p.dh || z >= p.nc) return;
+    int t = td < p.split ? td : td + p.jump; // the padded texel
     int y = py - p.t, x0 = t * 4 - p.l;
     vec4 v;
     if (ALIGNED != 0 && y >= 0 && y < p.sh && x0 >= 0 && x0 + 3 < p.sw && t * 4 + 3 < p.vw) {
@@ -43,5 +46,5 @@ void main()
             v[j] = inside ? f : 0.0;
         }
     }
-    imageStore(xp, (z * p.dh + py) * p.dw4 + t, v);
+    imageStore(xp, (z * p.dh + py) * p.dw4 + td, v);
 }

@@ -161,7 +161,7 @@ static void plan_fwd(vk_plan *pl, const gen_node *nd)
 
 /* conv2d_bwd_pad.comp */
 typedef struct pc_bwd_pad {
-    int32_t nc, sh, sw, dh, dw4, t, l, vw;
+    int32_t nc, sh, sw, dh, dw4, t, l, vw, split, jump;
 } pc_bwd_pad;
 _Static_assert(sizeof(pc_bwd_pad) <= VK_PUSH_BYTES, "push constants");
 
@@ -173,7 +173,8 @@ _Static_assert(sizeof(pc_bwd_pack) <= VK_PUSH_BYTES, "push constants");
 
 /* conv2d_bwd_dtx.comp */
 typedef struct pc_bwd_dtx {
-    int32_t ic, oc, ih, iw, pad, hp, ws4, dh, dw4, nib, cl, py0, nr;
+    int32_t ic, oc, ih, iw, pad, hp, ws4, oh, dh, dw4, nib, cl;
+    int32_t tiles, tin0, tins, gmain, gbrow, tpb, ncolt;
 } pc_bwd_dtx;
 _Static_assert(sizeof(pc_bwd_dtx) <= VK_PUSH_BYTES, "push constants");
 
@@ -185,7 +186,7 @@ _Static_assert(sizeof(pc_bwd_fold) <= VK_PUSH_BYTES, "push constants");
 
 /* conv2d_bwd_wtx.comp */
 typedef struct pc_bwd_wtx {
-    int32_t ic, oc, oh, ow, hp, wp4, ntx, rows, nchunk;
+    int32_t ic, oc, oh, ow, hp, wp4, ntx, rows, nchunk, ih, iw, pad, xa, xb, nedge, we4, wsk;
 } pc_bwd_wtx;
 _Static_assert(sizeof(pc_bwd_wtx) <= VK_PUSH_BYTES, "push constants");
 
@@ -200,6 +201,16 @@ typedef struct pc_bwd_bsum {
     int32_t n, oc, hw;
 } pc_bwd_bsum;
 _Static_assert(sizeof(pc_bwd_bsum) <= VK_PUSH_BYTES, "push constants");
+
+static int div_floor(int a, int b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+static int div_ceil(int a, int b)
+{
+    return -div_floor(-a, b);
+}
 
 /*
  * Copies src (nc, sh, sw) into dst (nc, dh rows, dw4 texels) with a top margin t and a left
@@ -219,16 +230,6 @@ static void plan_frame(vk_plan *pl, gen_tensor dst, gen_tensor src, gen_pad_mode
     vk_groups(d, (uint64_t)pc.dw4, (uint64_t)pc.dh, (uint64_t)pc.nc);
 }
 
-static int div_floor(int a, int b)
-{
-    return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
-static int div_ceil(int a, int b)
-{
-    return -div_floor(-a, b);
-}
-
 /* din (n, ic, ih, iw) (acc) from dout (n, oc, oh, ow) and w (oc, ic, k, k). */
 static void plan_bwd_data(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor din, gen_tensor dout,
                           gen_tensor w, int acc)
@@ -236,20 +237,29 @@ static void plan_bwd_data(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor din,
     const int k = c->k, s = c->stride, pad = c->pad;
     const int oh = gen_conv2d_oh(c), ow = gen_conv2d_ow(c);
     const int hp = c->ih + 2 * pad;
-    /* input channels per invocation: 8 halves the weight fetches; 4 for ic <= 4 and for
-     * kernels over 5x5, whose unrolled 8-channel variants take minutes to compile */
-    const int m = c->ic <= 4 || k > 5 ? 4 : 8;
+    /* input channels x columns per invocation: 16 x 8 (8 pairs of taps' columns for stride
+     * 2) reuse each fetch for the most multiply-adds (measured on lavapipe: 16 x 8 takes 0.7
+     * of the time of 8 x 4); fewer channels when there are fewer */
+    const int m = c->ic <= 4 ? 4 : c->ic <= 8 && s == 1 ? 8 : 16;
     const int nib = (c->ic + m - 1) / m;
-    const int j = 4 * s; /* columns per invocation */
-    /* zero padding drops the border gradient: compute the image pixels only; otherwise
-     * also the border rows and columns (cl columns left of the image, in whole tiles) */
+    const int j = 8;
+    /* tiles of j columns c = j t - cl .. j t - cl + j - 1 (c = px - pad). Zero padding drops
+     * the border gradient: the image columns and rows only; otherwise also the border rows
+     * and the cl = pad rounded up to 4 border columns on the left, pad on the right. Tiles
+     * tin0 .. tin0 + tins - 1 lie inside the image; the edge tiles around them share their
+     * columns between the image and the border. */
     const int border = c->pad_mode != GEN_PAD_ZERO && pad > 0;
-    const int cl = border ? j * div_ceil(pad, j) : 0;
+    const int cl = border ? 4 * div_ceil(pad, 4) : 0;
     const int tiles = div_ceil(cl + c->iw + (border ? pad : 0), j);
-    const int py0 = border ? 0 : pad, nr = border ? hp : c->ih;
+    const int tin0 = div_ceil(cl, j);
+    const int tins = (c->iw + cl) / j > tin0 ? (c->iw + cl) / j - tin0 : 0;
     const int ws4 = tiles * j / 4;
     const uint32_t lx = tx_lanes(pl);
-    const int gy = div_ceil(div_ceil(nr, s), (int)lx);
+    const int rb = div_ceil(div_ceil(c->ih, s), (int)lx); /* row blocks of the image */
+    const int tpb = div_ceil(tiles, (int)lx);             /* tile blocks of a border row */
+    const int gmain = tins * rb, gbrow = border ? 2 * pad * tpb : 0;
+    const int ncolt = tiles - tins;
+    const int groups = gmain + gbrow + rb * ncolt;
     /* dout framed by zeros: td rows on top, ld floats on the left, so that the window of
      * tile t starts at texel t (see the shader's V0) */
     const int podd = s == 2 ? pad % 2 : 0;
@@ -258,20 +268,20 @@ static void plan_bwd_data(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor din,
         const int a = (k + 2) / 4;
         td = k - 1;
         ld = 4 * a + cl - pad;
-        nt = a + 1;
+        nt = a + j / 4;
     } else {
         int b = 0; /* the shader's B: the smallest with V0 + floor((podd - (k-1)) / 2) >= 0 */
         while (4 * b - podd + div_floor(podd - (k - 1), 2) < 0) b++;
         td = k / 2;
         ld = 4 * b - (pad + 1) / 2 + cl / 2;
-        nt = b + 1;
+        nt = b + j / 8;
     }
     VG_ASSERT(ld >= 0);
     const int dh = (hp - 1) / s + td + 1;
-    const int dw4 = tiles + nt - 1;
+    const int dw4 = tiles * (s == 1 ? j / 4 : j / 8) + nt - 1;
 
     gen_tensor frame = vk_scratch_take(pl, (size_t)c->n * c->oc * dh * dw4 * 4);
-    pc_bwd_pad pf = {c->n * c->oc, oh, ow, dh, dw4, td, ld, dw4 * 4};
+    pc_bwd_pad pf = {c->n * c->oc, oh, ow, dh, dw4, td, ld, dw4 * 4, dw4, 0};
     plan_frame(pl, frame, dout, GEN_PAD_ZERO, pf);
 
     vk_dispatch *d = vk_plan_add(pl, "conv2d_bwd_pack", 256, 1, 1);
@@ -294,17 +304,19 @@ static void plan_bwd_data(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor din,
     vk_spec(d, (uint32_t)img);
     vk_spec(d, (uint32_t)border);
     gen_tensor bpad = vk_scratch_take(pl, border ? (size_t)c->n * c->ic * hp * ws4 * 4 : 4);
-    pc_bwd_dtx pd = {c->ic, c->oc, c->ih, c->iw, pad, hp, ws4, dh, dw4, nib, cl, py0, nr};
+    pc_bwd_dtx pd = {c->ic, c->oc, c->ih, c->iw, pad, hp,    ws4,   oh,    dh,    dw4,
+                     nib,   cl,    tiles, tin0,  tins, gmain, gbrow, tpb, ncolt};
     vk_bind_as(d, din, VK_BIND_IMAGE_RGBA);
     vk_bind(d, din);
     vk_bind_scratch_as(d, bpad, VK_BIND_IMAGE_RGBA);
     vk_bind_scratch_as(d, frame, VK_BIND_TEXEL_RGBA);
     vk_bind_scratch_as(d, wpk, VK_BIND_TEXEL_RGBA);
     vk_push(d, &pd, sizeof(pd));
-    d->groups[0] = (uint32_t)tiles;
-    d->groups[1] = (uint32_t)gy;
+    d->groups[0] = (uint32_t)groups;
+    if (getenv("DTX_G")) d->groups[0] = (uint32_t)(atoi(getenv("DTX_G")) == 0 ? gmain : atoi(getenv("DTX_G")) == 1 ? gmain + gbrow : groups); /* TEMP */
+    d->groups[1] = 1;
     d->groups[2] = (uint32_t)(c->n * nib * s);
-    VG_ASSERT(tiles <= 65535 && gy <= 65535 && c->n * nib * s <= 65535);
+    VG_ASSERT(groups <= 65535 && c->n * nib * s <= 65535);
     if (!border) return;
 
     /* the border gradient, added to the texels within pad of an edge */
@@ -331,21 +343,46 @@ static void plan_bwd_weight(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor dw
     const int k = c->k, s = c->stride, pad = c->pad;
     const int oh = gen_conv2d_oh(c), ow = gen_conv2d_ow(c);
     const int hp = c->ih + 2 * pad;
-    const int mo = k <= 4 ? 8 : 4; /* output channels per invocation (x k taps) */
+    /* output channels x kernel rows x k taps per invocation: the most that still compile
+     * to a fast kernel (conv2d_bwd_wtx.comp, shaders/CMakeLists.txt), fewer channels when
+     * there are fewer */
+    const int mo = c->oc <= 4 ? 4 : c->oc <= 8 || k > 3 ? 8 : 16;
+    const int ky = k <= 4 ? k : k % 3 == 0 && mo == 4 ? 3 : 1;
     const int nob = (c->oc + mo - 1) / mo;
     const int kp4 = (k + 3) / 4;
     const int ntx = (ow + 3) / 4; /* steps of 4 positions per row */
     const int nt = (3 * s + k + 3) / 4;
+    /* rows of whole texels: read the input itself with aligned fetches for the steps
+     * xa .. xb, whose window lies inside the row, and pad only the windows of the other
+     * (edge) steps into scratch: the left ones, then the right ones (we4 texels a row).
+     * Otherwise pad the whole input into scratch first. */
+    const int direct = c->iw % 4 == 0 && !getenv("NODIRECT"); /* TEMP */
+    const int shx = (4 - pad % 4) % 4;
+    int xa = 0, xb = ntx - 1, wl = 0, we4 = 0;
     int wp4 = (ntx - 1) * s + nt;
     if (wp4 * 4 < c->iw + 2 * pad) wp4 = (c->iw + 2 * pad + 3) / 4;
-
-    gen_tensor xpad = vk_scratch_take(pl, (size_t)c->n * c->ic * hp * wp4 * 4);
-    pc_bwd_pad pf = {c->n * c->ic, c->ih, c->iw, hp, wp4, pad, pad, c->iw + 2 * pad};
-    plan_frame(pl, xpad, in, c->pad_mode, pf);
+    if (direct) {
+        xa = div_ceil(pad + shx, 4 * s);
+        if (xa > ntx) xa = ntx;
+        xb = div_floor(c->iw / 4 - 1 - nt + (shx + 3 * s + k <= 4 * nt) + (pad + shx) / 4, s);
+        if (xb > ntx - 1) xb = ntx - 1;
+        if (xb < xa - 1) xb = xa - 1;
+        wl = xa > 0 ? (xa - 1) * s + nt : 0;
+        we4 = wl + (xb < ntx - 1 ? (ntx - 2 - xb) * s + nt : 0);
+    }
+    const int nedge = ntx - (xb - xa + 1);
+    gen_tensor xpad = {0};
+    if (!direct || we4 > 0) {
+        const int w4 = direct ? we4 : wp4;
+        xpad = vk_scratch_take(pl, (size_t)c->n * c->ic * hp * w4 * 4);
+        pc_bwd_pad pf = {c->n * c->ic, c->ih, c->iw, hp, w4, pad, pad, c->iw + 2 * pad,
+                         direct ? wl : w4, direct ? (xb + 1) * s - wl : 0};
+        plan_frame(pl, xpad, in, c->pad_mode, pf);
+    }
 
     /* lanes over units (i, ky); split the rows into chunks until there are enough groups
      * to fill the device; every chunk adds one partial per weight */
-    const int nu = c->ic * k;
+    const int nu = c->ic * (k / ky);
     uint32_t lx = tx_lanes(pl);
     while (lx > 8 && (int)lx / 2 >= nu) lx /= 2;
     const int gx = div_ceil(nu, (int)lx);
@@ -355,18 +392,29 @@ static void plan_bwd_weight(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor dw
     const int rows = div_ceil(oh, nchunk);
     nchunk = div_ceil(oh, rows);
     const int np = c->n * nchunk;
-    const int nunits = nob * nu;
+    const int nunits = nob * c->ic * k;
 
     char name[40];
-    snprintf(name, sizeof(name), "conv2d_bwd_wtx_k%ds%d", k, s);
+    snprintf(name, sizeof(name), "conv2d_bwd_wtx_k%ds%dm%d", k, s, mo);
     vk_dispatch *d = vk_plan_add(pl, name, lx, 1, 1);
     vk_spec(d, ow % 4 != 0);
+    vk_spec(d, (uint32_t)direct);
+    vk_spec(d, (uint32_t)c->pad_mode);
+    vk_spec(d, (uint32_t)shx);
     gen_tensor part = vk_scratch_take(pl, (size_t)np * nunits * mo * kp4 * 4);
     vk_bind_scratch_as(d, part, VK_BIND_IMAGE_RGBA);
-    pc_bwd_wtx pw = {c->ic, c->oc, oh, ow, hp, wp4, ntx, rows, nchunk};
+    pc_bwd_wtx pw = {c->ic, c->oc, oh,  ow, hp, wp4,    ntx, rows,           nchunk,
+                     c->ih, c->iw, pad, xa, xb, nedge, we4, wl - xa * s};
     vk_bind_as(d, dout, VK_BIND_TEXEL_RGBA);
     vk_bind_as(d, dout, VK_BIND_TEXEL_R);
-    vk_bind_scratch_as(d, xpad, VK_BIND_TEXEL_RGBA);
+    if (direct)
+        vk_bind_as(d, in, VK_BIND_TEXEL_RGBA);
+    else
+        vk_bind_scratch_as(d, xpad, VK_BIND_TEXEL_RGBA);
+    if (xpad.w && direct)
+        vk_bind_scratch_as(d, xpad, VK_BIND_TEXEL_RGBA);
+    else
+        vk_bind_as(d, in, VK_BIND_TEXEL_RGBA); /* unread */
     vk_push(d, &pw, sizeof(pw));
     d->groups[0] = (uint32_t)gx;
     d->groups[1] = (uint32_t)np;
