@@ -1,25 +1,34 @@
 #version 450
-// conv2d_bwd_bias.comp - db (oc) += sum over (n, y, x) of dout (n, oc, oh, ow).
-// One work group per output channel, shared-memory tree reduction.
+// conv2d_bwd_bias.comp - db (oc) += sum over (n, y, x) of dout (n, oc, oh, ow). One work
+// group per channel; lane l adds texels l, l + lanes, ... of every image (RGBA fetches when
+// ALIGNED: oh * ow % 4 == 0, else R32F), then lane 0 adds the lanes' sums in order: the
+// result is the same every run.
 #include "common/base.glsl"
+layout(constant_id = 3) const int ALIGNED = 0;
 layout(std430, binding = 0) buffer DB { float db[]; };
-layout(std430, binding = 1) readonly buffer DO { float dout[]; };
-layout(push_constant) uniform P { int n, oc, hw; } p;
+layout(binding = 1) uniform samplerBuffer dq;  // dout, R32F view
+layout(binding = 2) uniform samplerBuffer dq4; // dout, RGBA view
+layout(push_constant) uniform PC { int n, oc, hw; } p;
 shared float red[256];
 void main()
 {
     int o = int(gl_WorkGroupID.x);
-    int lid = int(gl_LocalInvocationID.x), nl = int(gl_WorkGroupSize.x);
-    float acc = 0.0;
-    for (int q = lid; q < p.n * p.hw; q += nl) {
-        int n = q / p.hw, r = q % p.hw;
-        acc += dout[(n * p.oc + o) * p.hw + r];
+    int lane = int(gl_LocalInvocationID.x), nl = int(gl_WorkGroupSize.x);
+    vec4 s4 = vec4(0.0);
+    float s = 0.0;
+    for (int n = 0; n < p.n; n++) {
+        int base = (n * p.oc + o) * p.hw;
+        if (ALIGNED != 0) {
+            for (int t = lane; t < p.hw / 4; t += nl) s4 += texelFetch(dq4, base / 4 + t);
+        } else {
+            for (int t = lane; t < p.hw; t += nl) s += texelFetch(dq, base + t).r;
+        }
     }
-    red[lid] = acc;
+    red[lane] = (s4.x + s4.y) + (s4.z + s4.w) + s;
     barrier();
-    for (int s = nl / 2; s > 0; s >>= 1) {
-        if (lid < s) red[lid] += red[lid + s];
-        barrier();
+    if (lane == 0) {
+        float total = 0.0;
+        for (int l = 0; l < nl; l++) total += red[l];
+        db[o] += total;
     }
-    if (lid == 0) db[o] += red[0];
 }

@@ -1,7 +1,7 @@
 #version 450
 // conv2d_bwd_fold.comp - adds the gradient that reached padding positions to the pixels
 // they were read from (gen_pad_index): din (n, ic, ih, iw) += over the border rows and
-// columns of the padded input. conv2d_bwd_dtx.comp wrote the interior gradient into din
+// columns of the padded input. conv2d_bwd_data.comp wrote the interior gradient into din
 // and the border gradient into bpad (n * ic, hp, ws4 texels; padded column px at float
 // px - pad + cl). Reflect, replicate and circular only: zero padding drops the border.
 // A border position maps at most pad pixels inward (anywhere when the image is smaller),

@@ -1,6 +1,6 @@
 #version 450
 // conv2d_bwd_wsum.comp - dw (oc, ic, K, K) += the sum of the P partial weight gradients of
-// conv2d_bwd_wtx.comp (part [P][units][MO][KP4] RGBA texels), added in order p = 0 .. P-1 so
+// conv2d_bwd_weight.comp (part [P][units][MO][KP4] RGBA texels), added in order p = 0 .. P-1 so
 // every run gives the same bits. One invocation per texel of a partial (4 taps kx).
 #include "common/base.glsl"
 layout(constant_id = 3) const int K = 3;

@@ -1,6 +1,7 @@
 /*
  * vk_ops_conv.c - the Vulkan planner for conv2d forward and backward: picks the kernel
- * variant for a shape and sets its push constants and group counts.
+ * variant for a shape, its scratch, push constants and group counts. The kernels' layout
+ * rules (margins, tiles, windows) are mirrored here; the shaders' headers explain them.
  */
 #include "gen/vk/vk_ops.h"
 
@@ -42,8 +43,8 @@ static uint32_t tx_lanes(const vk_plan *pl)
  * whose source lies inside the image take the fast aligned path and only the border
  * texels pay for the padding map; otherwise one general pass does all.
  */
-static void plan_pad(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor xpad, gen_tensor in,
-                     int hp, int wp4)
+static void plan_pad(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor xpad, gen_tensor in, int hp,
+                     int wp4)
 {
     const int nc = c->n * c->ic, pad = c->pad;
     /* texel columns t whose floats t*4-pad .. t*4+3-pad all lie in [0, iw) */
@@ -135,27 +136,25 @@ static void plan_fwd(vk_plan *pl, const gen_node *nd)
     d->groups[1] = (uint32_t)oh;
     d->groups[2] = (uint32_t)(c->n * nob);
     VG_ASSERT(oh <= 65535 && c->n * nob <= 65535);
-    const char *dbg = getenv("VRGEN_FWD_ONLY"); /* TEMP */
-    if (dbg) {
-        int i = atoi(dbg);
-        if (i < pl->count) pl->d[0] = pl->d[i];
-        pl->count = i < pl->count ? 1 : 0;
-    }
 }
 
 /*
  * Backward. Gradient rule (gen_ops.h): dw and db accumulate (+=); din is written with the
- * node's acc flag (0: =, 1: +=). Scratch, all fresh per node: the padded input and the
- * weight partials (dw), dout framed by zeros, the packed weights and dpad (din). No kernel
- * zeroes a tensor of the program; every sum runs in a fixed order (deterministic).
+ * node's acc flag (0: =, 1: +=). Scratch, fresh per node: dout framed by zeros, the packed
+ * weights and the border gradient (din); the padded edge windows of the input (or the
+ * whole padded input when iw % 4 != 0) and the partial sums (dw). No kernel zeroes a
+ * tensor of the program; every sum runs in a fixed order, so results are deterministic.
  *
- * din: dpad, the gradient with respect to the padded input, is a stride-1 correlation of
- * dout (framed by zeros) with the transposed, flipped weights: conv2d_bwd_dtx.comp, a
- * register-tiled texel kernel like the forward's. Stride 2 computes 8 consecutive dpad
- * columns per invocation and multiplies only the taps whose parity matches (no zeros are
- * inserted). conv2d_bwd_fold.comp then sums dpad into din through the padding map.
- * dw: conv2d_bwd_wtx.comp reduces dout x padded input over positions into per-lane
- * partials, conv2d_bwd_wsum.comp adds them into dw. db: conv2d_bwd_bsum.comp.
+ * din (conv2d_bwd_data.comp): the gradient with respect to the padded input is the
+ * correlation of dout with the flipped, transposed weights, a register-tiled texel kernel
+ * like the forward's (16 input channels x 8 columns per invocation). It writes image
+ * pixels straight into din; in the reflect, replicate and circular modes it also computes
+ * the border rows and columns into scratch, which conv2d_bwd_fold.comp adds to the pixels
+ * they were read from. Stride 2 multiplies only the taps whose parity matches the column
+ * (no zeros inserted). dw (conv2d_bwd_weight.comp): lanes over (input channel, kernel
+ * rows), 16 output channels x 3 rows x 3 taps per invocation for 3x3, dout fetched once
+ * per 4 positions for all lanes; partial sums per chunk of rows, added by
+ * conv2d_bwd_wsum.comp. db: conv2d_bwd_bias.comp.
  * At most 8 dispatches (VK_MAX_DISPATCH): 3 for dw, 1 for db, 4 for din.
  */
 
@@ -171,12 +170,12 @@ typedef struct pc_bwd_pack {
 } pc_bwd_pack;
 _Static_assert(sizeof(pc_bwd_pack) <= VK_PUSH_BYTES, "push constants");
 
-/* conv2d_bwd_dtx.comp */
-typedef struct pc_bwd_dtx {
+/* conv2d_bwd_data.comp */
+typedef struct pc_bwd_data {
     int32_t ic, oc, ih, iw, pad, hp, ws4, oh, dh, dw4, nib, cl;
     int32_t tiles, tin0, tins, gmain, gbrow, tpb, ncolt;
-} pc_bwd_dtx;
-_Static_assert(sizeof(pc_bwd_dtx) <= VK_PUSH_BYTES, "push constants");
+} pc_bwd_data;
+_Static_assert(sizeof(pc_bwd_data) <= VK_PUSH_BYTES, "push constants");
 
 /* conv2d_bwd_fold.comp */
 typedef struct pc_bwd_fold {
@@ -184,11 +183,11 @@ typedef struct pc_bwd_fold {
 } pc_bwd_fold;
 _Static_assert(sizeof(pc_bwd_fold) <= VK_PUSH_BYTES, "push constants");
 
-/* conv2d_bwd_wtx.comp */
-typedef struct pc_bwd_wtx {
+/* conv2d_bwd_weight.comp */
+typedef struct pc_bwd_weight {
     int32_t ic, oc, oh, ow, hp, wp4, ntx, rows, nchunk, ih, iw, pad, xa, xb, nedge, we4, wsk;
-} pc_bwd_wtx;
-_Static_assert(sizeof(pc_bwd_wtx) <= VK_PUSH_BYTES, "push constants");
+} pc_bwd_weight;
+_Static_assert(sizeof(pc_bwd_weight) <= VK_PUSH_BYTES, "push constants");
 
 /* conv2d_bwd_wsum.comp */
 typedef struct pc_bwd_wsum {
@@ -196,11 +195,11 @@ typedef struct pc_bwd_wsum {
 } pc_bwd_wsum;
 _Static_assert(sizeof(pc_bwd_wsum) <= VK_PUSH_BYTES, "push constants");
 
-/* conv2d_bwd_bsum.comp */
-typedef struct pc_bwd_bsum {
+/* conv2d_bwd_bias.comp */
+typedef struct pc_bwd_bias {
     int32_t n, oc, hw;
-} pc_bwd_bsum;
-_Static_assert(sizeof(pc_bwd_bsum) <= VK_PUSH_BYTES, "push constants");
+} pc_bwd_bias;
+_Static_assert(sizeof(pc_bwd_bias) <= VK_PUSH_BYTES, "push constants");
 
 static int div_floor(int a, int b)
 {
@@ -237,9 +236,9 @@ static void plan_bwd_data(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor din,
     const int k = c->k, s = c->stride, pad = c->pad;
     const int oh = gen_conv2d_oh(c), ow = gen_conv2d_ow(c);
     const int hp = c->ih + 2 * pad;
-    /* input channels x columns per invocation: 16 x 8 (8 pairs of taps' columns for stride
-     * 2) reuse each fetch for the most multiply-adds (measured on lavapipe: 16 x 8 takes 0.7
-     * of the time of 8 x 4); fewer channels when there are fewer */
+    /* input channels x columns per invocation: 16 x 8 reuses each fetch for the most
+     * multiply-adds (on lavapipe 16 x 8 takes 0.7 of the time of 8 x 4); fewer channels
+     * when there are fewer (stride 2 has 4 and 16 only, see shaders/CMakeLists.txt) */
     const int m = c->ic <= 4 ? 4 : c->ic <= 8 && s == 1 ? 8 : 16;
     const int nib = (c->ic + m - 1) / m;
     const int j = 8;
@@ -261,7 +260,7 @@ static void plan_bwd_data(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor din,
     const int ncolt = tiles - tins;
     const int groups = gmain + gbrow + rb * ncolt;
     /* dout framed by zeros: td rows on top, ld floats on the left, so that the window of
-     * tile t starts at texel t (see the shader's V0) */
+     * tile t starts at texel t j / 4 (stride 1) or t j / 8 (stride 2): the shader's V0 */
     const int podd = s == 2 ? pad % 2 : 0;
     int td, ld, nt;
     if (s == 1) {
@@ -295,17 +294,17 @@ static void plan_bwd_data(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor din,
 
     char name[40];
     if (s == 1)
-        snprintf(name, sizeof(name), "conv2d_bwd_dtx_k%ds1m%d", k, m);
+        snprintf(name, sizeof(name), "conv2d_bwd_data_k%ds1m%d", k, m);
     else
-        snprintf(name, sizeof(name), "conv2d_bwd_dtx_k%ds2m%dp%d", k, m, podd);
+        snprintf(name, sizeof(name), "conv2d_bwd_data_k%ds2m%dp%d", k, m, podd);
     const int img = c->iw % 4 == 0;
     d = vk_plan_add(pl, name, lx, 1, 1);
     vk_spec(d, (uint32_t)acc);
     vk_spec(d, (uint32_t)img);
     vk_spec(d, (uint32_t)border);
     gen_tensor bpad = vk_scratch_take(pl, border ? (size_t)c->n * c->ic * hp * ws4 * 4 : 4);
-    pc_bwd_dtx pd = {c->ic, c->oc, c->ih, c->iw, pad, hp,    ws4,   oh,    dh,    dw4,
-                     nib,   cl,    tiles, tin0,  tins, gmain, gbrow, tpb, ncolt};
+    pc_bwd_data pd = {c->ic, c->oc, c->ih, c->iw, pad,  hp,    ws4,   oh,  dh,   dw4,
+                      nib,   cl,    tiles, tin0,  tins, gmain, gbrow, tpb, ncolt};
     vk_bind_as(d, din, VK_BIND_IMAGE_RGBA);
     vk_bind(d, din);
     vk_bind_scratch_as(d, bpad, VK_BIND_IMAGE_RGBA);
@@ -313,7 +312,6 @@ static void plan_bwd_data(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor din,
     vk_bind_scratch_as(d, wpk, VK_BIND_TEXEL_RGBA);
     vk_push(d, &pd, sizeof(pd));
     d->groups[0] = (uint32_t)groups;
-    if (getenv("DTX_G")) d->groups[0] = (uint32_t)(atoi(getenv("DTX_G")) == 0 ? gmain : atoi(getenv("DTX_G")) == 1 ? gmain + gbrow : groups); /* TEMP */
     d->groups[1] = 1;
     d->groups[2] = (uint32_t)(c->n * nib * s);
     VG_ASSERT(groups <= 65535 && c->n * nib * s <= 65535);
@@ -344,7 +342,7 @@ static void plan_bwd_weight(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor dw
     const int oh = gen_conv2d_oh(c), ow = gen_conv2d_ow(c);
     const int hp = c->ih + 2 * pad;
     /* output channels x kernel rows x k taps per invocation: the most that still compile
-     * to a fast kernel (conv2d_bwd_wtx.comp, shaders/CMakeLists.txt), fewer channels when
+     * to a fast kernel (conv2d_bwd_weight.comp, shaders/CMakeLists.txt), fewer channels when
      * there are fewer */
     const int mo = c->oc <= 4 ? 4 : c->oc <= 8 || k > 3 ? 8 : 16;
     const int ky = k <= 4 ? k : k % 3 == 0 && mo == 4 ? 3 : 1;
@@ -356,7 +354,7 @@ static void plan_bwd_weight(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor dw
      * xa .. xb, whose window lies inside the row, and pad only the windows of the other
      * (edge) steps into scratch: the left ones, then the right ones (we4 texels a row).
      * Otherwise pad the whole input into scratch first. */
-    const int direct = c->iw % 4 == 0 && !getenv("NODIRECT"); /* TEMP */
+    const int direct = c->iw % 4 == 0;
     const int shx = (4 - pad % 4) % 4;
     int xa = 0, xb = ntx - 1, wl = 0, we4 = 0;
     int wp4 = (ntx - 1) * s + nt;
@@ -375,8 +373,16 @@ static void plan_bwd_weight(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor dw
     if (!direct || we4 > 0) {
         const int w4 = direct ? we4 : wp4;
         xpad = vk_scratch_take(pl, (size_t)c->n * c->ic * hp * w4 * 4);
-        pc_bwd_pad pf = {c->n * c->ic, c->ih, c->iw, hp, w4, pad, pad, c->iw + 2 * pad,
-                         direct ? wl : w4, direct ? (xb + 1) * s - wl : 0};
+        pc_bwd_pad pf = {c->n * c->ic,
+                         c->ih,
+                         c->iw,
+                         hp,
+                         w4,
+                         pad,
+                         pad,
+                         c->iw + 2 * pad,
+                         direct ? wl : w4,
+                         direct ? (xb + 1) * s - wl : 0};
         plan_frame(pl, xpad, in, c->pad_mode, pf);
     }
 
@@ -395,7 +401,7 @@ static void plan_bwd_weight(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor dw
     const int nunits = nob * c->ic * k;
 
     char name[40];
-    snprintf(name, sizeof(name), "conv2d_bwd_wtx_k%ds%dm%d", k, s, mo);
+    snprintf(name, sizeof(name), "conv2d_bwd_weight_k%ds%dm%d", k, s, mo);
     vk_dispatch *d = vk_plan_add(pl, name, lx, 1, 1);
     vk_spec(d, ow % 4 != 0);
     vk_spec(d, (uint32_t)direct);
@@ -403,8 +409,8 @@ static void plan_bwd_weight(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor dw
     vk_spec(d, (uint32_t)shx);
     gen_tensor part = vk_scratch_take(pl, (size_t)np * nunits * mo * kp4 * 4);
     vk_bind_scratch_as(d, part, VK_BIND_IMAGE_RGBA);
-    pc_bwd_wtx pw = {c->ic, c->oc, oh,  ow, hp, wp4,    ntx, rows,           nchunk,
-                     c->ih, c->iw, pad, xa, xb, nedge, we4, wl - xa * s};
+    pc_bwd_weight pw = {c->ic, c->oc, oh,  ow, hp, wp4,   ntx, rows,       nchunk,
+                        c->ih, c->iw, pad, xa, xb, nedge, we4, wl - xa * s};
     vk_bind_as(d, dout, VK_BIND_TEXEL_RGBA);
     vk_bind_as(d, dout, VK_BIND_TEXEL_R);
     if (direct)
@@ -435,9 +441,9 @@ static void plan_bwd_weight(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor dw
 static void plan_bwd_bias(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor db, gen_tensor dout)
 {
     const int hw = gen_conv2d_oh(c) * gen_conv2d_ow(c);
-    vk_dispatch *d = vk_plan_add(pl, "conv2d_bwd_bsum", tx_lanes(pl), 1, 1);
+    vk_dispatch *d = vk_plan_add(pl, "conv2d_bwd_bias", tx_lanes(pl), 1, 1);
     vk_spec(d, hw % 4 == 0);
-    pc_bwd_bsum pb = {c->n, c->oc, hw};
+    pc_bwd_bias pb = {c->n, c->oc, hw};
     vk_bind(d, db);
     vk_bind_as(d, dout, VK_BIND_TEXEL_R);
     vk_bind_as(d, dout, VK_BIND_TEXEL_RGBA);
@@ -454,12 +460,6 @@ static void plan_bwd(vk_plan *pl, const gen_node *nd)
     if (t[1].buf) plan_bwd_weight(pl, c, t[1], t[3], t[4]);
     if (t[2].buf) plan_bwd_bias(pl, c, t[2], t[3]);
     if (t[0].buf) plan_bwd_data(pl, c, t[0], t[3], t[5], nd->acc);
-    const char *dbg = getenv("VRGEN_BWD_ONLY"); /* TEMP */
-    if (dbg) {
-        int i = atoi(dbg);
-        if (i < pl->count) pl->d[0] = pl->d[i];
-        pl->count = i < pl->count ? 1 : 0;
-    }
 }
 
 void vk_ops_plan_conv(vk_plan *pl, const gen_node *nd)
