@@ -22,7 +22,7 @@ typedef struct eval_cfg {
 #define O(f) offsetof(eval_cfg, f)
 static const vg_opt eval_opts[] = {
     {"style", "s", VG_OPT_LIST, O(style), NULL, 0, 0, NULL, "IMG",
-     "style image(s) for the style distance (repeatable)"},
+     "style image(s) for the style distance"},
     {"frames", NULL, VG_OPT_INT64, O(frames), "-1", -1, 1e12, NULL, "N", "evaluate N frames"},
     {"side", NULL, VG_OPT_INT, O(side), "240", 32, 2160, NULL, "N",
      "evaluation size: the short side of the frames"},

@@ -27,9 +27,9 @@ typedef struct train_cfg {
 #define O(f) offsetof(train_cfg, f)
 static const vg_opt train_opts[] = {
     {"style", "s", VG_OPT_LIST, O(style), NULL, 0, 0, NULL, "IMG",
-     "style image (repeatable): PNG, JPEG, WebP, ..."},
+     "style image: PNG, JPEG, WebP, ..."},
     {"content", "c", VG_OPT_LIST, O(content), NULL, 0, 0, NULL, "SRC",
-     "content: a video, an image or a folder of them (repeatable)"},
+     "content: a video, an image or a folder of them"},
     {"output", "o", VG_OPT_STRING, O(output), NULL, 0, 0, NULL, "MODEL",
      "model file to write (.safetensors)"},
     {"y", NULL, VG_OPT_FLAG, O(overwrite), NULL, 0, 0, NULL, NULL, "overwrite the output"},

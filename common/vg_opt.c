@@ -615,10 +615,12 @@ void vg_opt_free(const vg_opt *table, void *cfg)
 static void format_left(const vg_opt *o, char *buf, size_t n)
 {
     const char *arg = arg_name(o);
+    /* FFmpeg-style names (-y, -ss, -an, -c:v) are shown with the one dash users type */
+    const char *dd = strlen(o->name) <= 2 || strchr(o->name, ':') ? "-" : "--";
     if (o->alias) {
-        snprintf(buf, n, "  -%s, --%s%s%s", o->alias, o->name, arg[0] ? " " : "", arg);
+        snprintf(buf, n, "  -%s, %s%s%s%s", o->alias, dd, o->name, arg[0] ? " " : "", arg);
     } else {
-        snprintf(buf, n, "      --%s%s%s", o->name, arg[0] ? " " : "", arg);
+        snprintf(buf, n, "      %s%s%s%s", dd, o->name, arg[0] ? " " : "", arg);
     }
 }
 
@@ -663,7 +665,9 @@ void vg_opt_help(FILE *out, const vg_opt *table)
             if (range[0]) add_part(extra, sizeof(extra), &len, "%s", range);
         }
         if (o->type == VG_OPT_LIST) add_part(extra, sizeof(extra), &len, "repeatable");
-        if (o->def && o->type != VG_OPT_FLAG)
+        /* a help text that explains its own default (e.g. "default: the whole input")
+         * is not followed by the raw sentinel value */
+        if (o->def && o->type != VG_OPT_FLAG && !(o->help && strstr(o->help, "default")))
             add_part(extra, sizeof(extra), &len, "default: %s", o->def);
         const char *help = o->help ? o->help : "";
         if (strlen(left) + 2 > col) {

@@ -2,7 +2,7 @@
 # install-deps.sh - installs what vrgen needs to build and test, from Debian 12 packages.
 # Idempotent: packages already present are skipped; quiet on success, loud on failure.
 #   scripts/install-deps.sh           build + test dependencies
-#   scripts/install-deps.sh --bench   also PyTorch (python3-torch) for benchmarks and fixtures
+#   scripts/install-deps.sh --bench   also PyTorch (python3-torch) and GNU time for benchmarks
 set -euo pipefail
 
 pkgs=(
@@ -13,7 +13,7 @@ pkgs=(
 )
 for a in "$@"; do
   case "$a" in
-    --bench) pkgs+=(python3-torch python3-numpy) ;;
+    --bench) pkgs+=(python3-torch python3-numpy time) ;;
     *) echo "install-deps: unknown option $a" >&2; exit 2 ;;
   esac
 done
