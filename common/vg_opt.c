@@ -195,7 +195,14 @@ char *vg_format_size(int64_t bytes, char *buf, size_t n)
     } else if (v >= 1023.95 && unit < 3) {
         snprintf(buf, n, "%.1f%c", v / 1024.0, size_units[unit + 1]);
     } else {
-        snprintf(buf, n, "%.1f%c", v, size_units[unit]);
+        /* Rounding may not reach 8388608T (2^63, beyond INT64_MAX: vg_parse_size refuses
+         * it); the largest sizes, from 8388607.95T on, are rounded down instead, in
+         * integers (v itself rounds to 2^63 there). */
+        int64_t whole = bytes / div, rem = bytes % div;
+        if (unit == 3 && whole == 8388607 && (rem * 10 + div / 2) / div == 10)
+            snprintf(buf, n, "%lld.%lldT", (long long)whole, (long long)(rem * 10 / div));
+        else
+            snprintf(buf, n, "%.1f%c", v, size_units[unit]);
     }
     return buf;
 }

@@ -12,11 +12,35 @@
 #include <string.h>
 
 #include "common/vg_error.h"
+#include "common/vg_json.h"
 #include "common/vg_log.h"
+
+/* The most residual blocks a model file may declare. gen_net.c's fixed layer tables
+ * (MAX_PARAMS 128 >= 17 + 6 * blocks parameters) hold 18: a generator with more aborts on
+ * an assertion there, so a 144-byte file saying "blocks": "19" crashed every command that
+ * loads models (found by fuzz_model). Raise this with those tables. */
+#define MODEL_MAX_BLOCKS 18
 
 static const char *const pad_names[] = {"zero", "reflect", "replicate", "circular_x", NULL};
 static const char *const up_names[] = {"nearest", "bilinear", NULL};
 static const char *const kind_names[] = {"generator", "discriminator", NULL};
+
+/* An untrusted string from the file (UTF-8 without NUL: the reader checked) for a message
+ * or `vrgen info`: at most max bytes, cut at a character boundary, control characters
+ * escaped as \u00XX so that a file cannot send terminal escapes (found by fuzz_model).
+ * The text lives in b until its next use; the caller frees b. */
+static const char *shown(vg_json_buf *b, const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80) n--;
+    }
+    b->len = 0;
+    if (vg_json_escape(b, s, n) != VG_OK || b->len < 2) return "(unprintable)";
+    b->data[b->len - 1] = 0; /* without the quotes */
+    return b->data + 1;
+}
 
 static int word_index(const char *const *names, const char *w)
 {
@@ -36,8 +60,10 @@ static int meta_int(const gen_st_file *f, const char *key, int lo, int hi, int *
     errno = 0;
     long x = strtol(s, &end, 10);
     if (errno || end == s || *end || x < lo || x > hi) {
-        vg_error("%s: model metadata '%s' is '%.40s', expected an integer from %d to %d",
-                 gen_st_what(f), key, s, lo, hi);
+        vg_json_buf b = {0};
+        vg_error("%s: model metadata '%s' is '%s', expected an integer from %d to %d",
+                 gen_st_what(f), key, shown(&b, s, 40), lo, hi);
+        vg_json_buf_fini(&b);
         return VG_ERR_FORMAT;
     }
     *v = (int)x;
@@ -49,8 +75,10 @@ static int meta_word(const gen_st_file *f, const char *key, const char *const *n
     const char *s = gen_st_meta(f, key);
     int i = word_index(names, s);
     if (i < 0) {
-        vg_error("%s: model metadata '%s' is %s%.40s%s, expected one of %s, %s", gen_st_what(f),
-                 key, s ? "'" : "", s ? s : "missing", s ? "'" : "", names[0], names[1]);
+        vg_json_buf b = {0};
+        vg_error("%s: model metadata '%s' is %s%s%s, expected one of %s, %s", gen_st_what(f), key,
+                 s ? "'" : "", s ? shown(&b, s, 40) : "missing", s ? "'" : "", names[0], names[1]);
+        vg_json_buf_fini(&b);
         return VG_ERR_FORMAT;
     }
     *v = i;
@@ -61,9 +89,11 @@ int gen_model_config(const gen_st_file *f, gen_net_config *cfg)
 {
     const char *format = gen_st_meta(f, "format");
     if (!format || strcmp(format, GEN_MODEL_FORMAT) != 0) {
-        vg_error("%s: not a vrgen model (metadata format is %s%.40s%s, expected '%s')",
-                 gen_st_what(f), format ? "'" : "", format ? format : "missing",
-                 format ? "'" : "", GEN_MODEL_FORMAT);
+        vg_json_buf b = {0};
+        vg_error("%s: not a vrgen model (metadata format is %s%s%s, expected '%s')", gen_st_what(f),
+                 format ? "'" : "", format ? shown(&b, format, 40) : "missing", format ? "'" : "",
+                 GEN_MODEL_FORMAT);
+        vg_json_buf_fini(&b);
         return VG_ERR_FORMAT;
     }
     int kind, ret;
@@ -72,7 +102,7 @@ int gen_model_config(const gen_st_file *f, gen_net_config *cfg)
     if ((ret = meta_int(f, "width", 1, 256, &cfg->width)) < 0) return ret;
     if (kind == GEN_NET_GENERATOR) {
         int pad, up;
-        if ((ret = meta_int(f, "blocks", 0, 32, &cfg->blocks)) < 0) return ret;
+        if ((ret = meta_int(f, "blocks", 0, MODEL_MAX_BLOCKS, &cfg->blocks)) < 0) return ret;
         if ((ret = meta_word(f, "pad", pad_names, &pad)) < 0) return ret;
         if ((ret = meta_word(f, "up", up_names, &up)) < 0) return ret;
         cfg->pad = (gen_pad_mode)pad;
@@ -155,27 +185,36 @@ int gen_model_load(gen_backend *be, const char *path, const unsigned char *data,
     if (ret < 0) return ret;
     if ((ret = gen_model_config(f, &cfg)) < 0) goto fail;
     if ((ret = gen_net_create(be, &cfg, training, &net)) < 0) goto fail;
-    if ((ret = gen_net_init(net, 0)) < 0) goto fail; /* zeroes moments when training */
 
-    /* every tensor of the file must be a parameter of this architecture */
+    /* Every tensor is checked before the network's memory is written: the metadata alone
+     * sizes the network (up to ~1.4 GB at width 256), and a short hostile file must fail
+     * here, not after gen_net_init has filled all of it (found by fuzz_model).
+     * Every tensor of the file must be a parameter of this architecture, ... */
     for (size_t i = 0; i < gen_st_count(f); i++) {
         const gen_st_tensor *t = gen_st_at(f, i);
         if (!gen_net_param_find(net, t->name)) {
-            vg_error("%s: unexpected tensor '%.60s' for a %s of width %d", gen_st_what(f),
-                     t->name, kind_names[cfg.kind], cfg.width);
+            vg_json_buf b = {0};
+            vg_error("%s: unexpected tensor '%s' for a %s of width %d", gen_st_what(f),
+                     shown(&b, t->name, 60), kind_names[cfg.kind], cfg.width);
+            vg_json_buf_fini(&b);
             ret = VG_ERR_FORMAT;
             goto fail;
         }
     }
+    /* ... and every parameter must be in the file, F32, with its shape, finite. */
+    size_t host_len = 0;
     for (int i = 0; i < gen_net_param_count(net); i++) {
         const gen_param *p = gen_net_param(net, i);
         size_t len = param_len(p);
-        float *h = realloc(host, len * sizeof(float));
-        if (!h) {
-            ret = VG_ERR_NOMEM;
-            goto fail;
+        if (len > host_len) {
+            float *h = realloc(host, len * sizeof(float));
+            if (!h) {
+                ret = VG_ERR_NOMEM;
+                goto fail;
+            }
+            host = h;
+            host_len = len;
         }
-        host = h;
         int64_t shape[4] = {p->shape[0], p->shape[1], p->shape[2], p->shape[3]};
         if ((ret = gen_st_read_f32(f, p->name, p->ndim, shape, host)) < 0) goto fail;
         for (size_t k = 0; k < len; k++)
@@ -185,6 +224,13 @@ int gen_model_load(gen_backend *be, const char *path, const unsigned char *data,
                 ret = VG_ERR_FORMAT;
                 goto fail;
             }
+    }
+    if ((ret = gen_net_init(net, 0)) < 0) goto fail; /* zeroes moments when training */
+    for (int i = 0; i < gen_net_param_count(net); i++) {
+        const gen_param *p = gen_net_param(net, i);
+        int64_t shape[4] = {p->shape[0], p->shape[1], p->shape[2], p->shape[3]};
+        /* checked above: the read cannot fail; host holds the largest parameter */
+        if ((ret = gen_st_read_f32(f, p->name, p->ndim, shape, host)) < 0) goto fail;
         if ((ret = gen_net_param_upload(net, i, host)) < 0) goto fail;
     }
     free(host);
@@ -227,7 +273,11 @@ int gen_model_describe(const char *path, FILE *f)
             int skip = 0;
             for (size_t a = 0; a < sizeof(arch) / sizeof(arch[0]); a++)
                 skip |= strcmp(k, arch[a]) == 0;
-            if (!skip) fprintf(f, "  %s: %s\n", k, v);
+            if (skip) continue;
+            vg_json_buf bk = {0}, bv = {0};
+            fprintf(f, "  %s: %s\n", shown(&bk, k, SIZE_MAX), shown(&bv, v, SIZE_MAX));
+            vg_json_buf_fini(&bk);
+            vg_json_buf_fini(&bv);
         }
     }
     gen_st_destroy(&st);

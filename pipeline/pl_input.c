@@ -1222,6 +1222,10 @@ int pl_input_open(const pl_input_opts *o, pl_input **out)
     in->dec->framerate = av_guess_frame_rate(ic, in->vst, NULL);
     in->dec->thread_count = 0; /* auto */
     in->dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    /* FFmpeg 5.1's WebP decoder with frame threads aborts the process on some corrupt files
+     * ("Assertion frame->buf[0] failed at libavcodec/decode.c", also in the ffmpeg tool;
+     * found by fuzz_image). A WebP is one picture: frame threads gain nothing there. */
+    if (codec->id == AV_CODEC_ID_WEBP) in->dec->thread_type = FF_THREAD_SLICE;
     ret = avcodec_open2(in->dec, codec, NULL);
     if (ret < 0) {
         vg_error("%s: cannot open the %s decoder (%s)", in->name, codec->name, AV_ERR(ret));

@@ -3,6 +3,8 @@
 # Idempotent: packages already present are skipped; quiet on success, loud on failure.
 #   scripts/install-deps.sh           build + test dependencies
 #   scripts/install-deps.sh --bench   also PyTorch (python3-torch) and GNU time for benchmarks
+#   scripts/install-deps.sh --fuzz    also clang with libFuzzer and the sanitizer runtimes
+#                                     (scripts/fuzz, docs/hardening.md)
 set -euo pipefail
 
 pkgs=(
@@ -14,6 +16,7 @@ pkgs=(
 for a in "$@"; do
   case "$a" in
     --bench) pkgs+=(python3-torch python3-numpy time) ;;
+    --fuzz) pkgs+=(clang libclang-rt-dev python3) ;;
     *) echo "install-deps: unknown option $a" >&2; exit 2 ;;
   esac
 done

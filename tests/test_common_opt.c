@@ -305,6 +305,7 @@ static void test_size(void)
         {1536, "1.5K"},
         {(1LL << 30) - 1, "1.0G"},
         {5LL << 40, "5T"},
+        {INT64_MAX, "8388607.9T"}, /* not 8388608.0T: that is beyond INT64_MAX (fuzz_opt) */
     };
     for (size_t i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++) {
         char buf[24];
