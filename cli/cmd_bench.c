@@ -27,7 +27,7 @@ static const vg_opt bench_opts[] = {
      "timed repetitions per measurement (after one warm-up)"},
     {"width", NULL, VG_OPT_INT, offsetof(bench_cfg, width), "16", 1, 256, NULL, "N",
      "generator width"},
-    {"blocks", NULL, VG_OPT_INT, offsetof(bench_cfg, blocks), "5", 0, 32, NULL, "N",
+    {"blocks", NULL, VG_OPT_INT, offsetof(bench_cfg, blocks), "5", 0, GEN_NET_MAX_BLOCKS, NULL, "N",
      "generator residual blocks"},
     {"size", "s", VG_OPT_LIST, offsetof(bench_cfg, sizes), NULL, 0, 0, NULL, "WxH",
      "frame size for the generator (repeatable; default 320x240 and 1280x720); the conv "

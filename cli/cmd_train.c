@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "common/vg_error.h"
 #include "common/vg_log.h"
+#include "gen/gen_net.h"
 #include "pipeline/pl_train.h"
 
 typedef struct train_cfg {
@@ -42,7 +43,7 @@ static const vg_opt train_opts[] = {
      "training crop side (multiple of 8)"},
     {"batch", NULL, VG_OPT_INT, O(batch), "2", 1, 64, NULL, "N", "images per step"},
     {"width", NULL, VG_OPT_INT, O(width), "16", 1, 128, NULL, "N", "generator width"},
-    {"blocks", NULL, VG_OPT_INT, O(blocks), "5", 0, 32, NULL, "N", "residual blocks"},
+    {"blocks", NULL, VG_OPT_INT, O(blocks), "5", 0, GEN_NET_MAX_BLOCKS, NULL, "N", "residual blocks"},
     {"dwidth", NULL, VG_OPT_INT, O(dwidth), "32", 1, 256, NULL, "N", "discriminator width"},
     {"lr", NULL, VG_OPT_FLOAT, O(lr), "2e-4", 1e-7, 1, NULL, "X", "generator learning rate"},
     {"lr-d", NULL, VG_OPT_FLOAT, O(lr_d), "1e-4", 1e-7, 1, NULL, "X",

@@ -19,7 +19,6 @@
  * (MAX_PARAMS 128 >= 17 + 6 * blocks parameters) hold 18: a generator with more aborts on
  * an assertion there, so a 144-byte file saying "blocks": "19" crashed every command that
  * loads models (found by fuzz_model). Raise this with those tables. */
-#define MODEL_MAX_BLOCKS 18
 
 static const char *const pad_names[] = {"zero", "reflect", "replicate", "circular_x", NULL};
 static const char *const up_names[] = {"nearest", "bilinear", NULL};
@@ -102,7 +101,7 @@ int gen_model_config(const gen_st_file *f, gen_net_config *cfg)
     if ((ret = meta_int(f, "width", 1, 256, &cfg->width)) < 0) return ret;
     if (kind == GEN_NET_GENERATOR) {
         int pad, up;
-        if ((ret = meta_int(f, "blocks", 0, MODEL_MAX_BLOCKS, &cfg->blocks)) < 0) return ret;
+        if ((ret = meta_int(f, "blocks", 0, GEN_NET_MAX_BLOCKS, &cfg->blocks)) < 0) return ret;
         if ((ret = meta_word(f, "pad", pad_names, &pad)) < 0) return ret;
         if ((ret = meta_word(f, "up", up_names, &up)) < 0) return ret;
         cfg->pad = (gen_pad_mode)pad;
