@@ -14,6 +14,10 @@
 
 typedef enum gen_net_kind { GEN_NET_GENERATOR = 0, GEN_NET_DISCRIMINATOR = 1 } gen_net_kind;
 
+/* The most residual blocks a generator may have (the layer tables' size: 18 blocks use
+ * 119 of 128 parameter views). Options and model files are checked against it. */
+#define GEN_NET_MAX_BLOCKS 18
+
 typedef struct gen_net_config {
     gen_net_kind kind;
     int width;            /* generator w (default 16) or discriminator dw (default 32) */
