@@ -26,8 +26,6 @@ typedef struct stylize_cfg {
     int layout, stereo;
     int png_bits, resume, identity;
     int progress;
-    int64_t max_memory;
-    int tile_refine;
 } stylize_cfg;
 
 static const char *const layout_names[] = {"auto", "flat", "360", "180", NULL};
@@ -76,11 +74,6 @@ static const vg_opt stylize_opts[] = {
      "progress report: a bar on a terminal, or one JSON object per line"},
     {"identity", NULL, VG_OPT_FLAG, O(identity), NULL, 0, 0, NULL, NULL,
      "no network: frames pass through unchanged (checks decode, colour and encode)"},
-    {"max-memory", NULL, VG_OPT_SIZE, O(max_memory), "0", 0, 0, NULL, "SIZE",
-     "device memory for the generator per frame, e.g. 512M or 2G; larger frames run in "
-     "tiles, blended without seams (default 0: half the device's memory heap)"},
-    {"tile-refine", NULL, VG_OPT_INT, O(tile_refine), "1", 0, 8, NULL, "N",
-     "tiled frames: passes that refine the norm statistics (more: closer to untiled, slower)"},
     CLI_COMMON_OPTS(stylize_cfg),
     {NULL},
 };
@@ -169,8 +162,6 @@ int cmd_stylize(int argc, char **argv)
     o.layout = (pl_layout)cfg.layout;
     o.stereo = (pl_eyes)cfg.stereo;
     o.identity = cfg.identity;
-    o.max_memory = cfg.max_memory;
-    o.tile_refine = cfg.tile_refine;
     o.progress = (vg_progress_mode)cfg.progress;
     o.stop = &g_stop;
     if (cfg.resume && !o.png) {
