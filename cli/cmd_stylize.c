@@ -26,11 +26,14 @@ typedef struct stylize_cfg {
     int layout, stereo;
     int png_bits, resume, identity;
     int progress;
+    int64_t max_memory;
+    int tile_stats;
 } stylize_cfg;
 
 static const char *const layout_names[] = {"auto", "flat", "360", "180", NULL};
 static const char *const stereo_names[] = {"auto", "mono", "sbs", "tb", NULL};
 static const char *const png_bits_names[] = {"8", "16", NULL};
+static const char *const tile_stats_names[] = {"exact", "estimate", NULL};
 
 #define O(f) offsetof(stylize_cfg, f)
 static const vg_opt stylize_opts[] = {
@@ -74,6 +77,12 @@ static const vg_opt stylize_opts[] = {
      "progress report: a bar on a terminal, or one JSON object per line"},
     {"identity", NULL, VG_OPT_FLAG, O(identity), NULL, 0, 0, NULL, NULL,
      "no network: frames pass through unchanged (checks decode, colour and encode)"},
+    {"max-memory", NULL, VG_OPT_SIZE, O(max_memory), "0", 0, 0, NULL, "SIZE",
+     "device memory for the generator per frame, e.g. 512M or 2G; larger frames run in "
+     "tiles, blended without seams (default 0: half the device's memory heap)"},
+    {"tile-stats", NULL, VG_OPT_ENUM, O(tile_stats), "exact", 0, 0, tile_stats_names, NULL,
+     "tiled frames: norm statistics exact (as untiled, one pass per norm layer) or estimated "
+     "from a downscaled copy (several times faster, approximate)"},
     CLI_COMMON_OPTS(stylize_cfg),
     {NULL},
 };
@@ -162,6 +171,8 @@ int cmd_stylize(int argc, char **argv)
     o.layout = (pl_layout)cfg.layout;
     o.stereo = (pl_eyes)cfg.stereo;
     o.identity = cfg.identity;
+    o.max_memory = cfg.max_memory;
+    o.tile_estimate = cfg.tile_stats == 1;
     o.progress = (vg_progress_mode)cfg.progress;
     o.stop = &g_stop;
     if (cfg.resume && !o.png) {

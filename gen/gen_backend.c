@@ -37,6 +37,11 @@ gen_backend_kind gen_backend_get_kind(const gen_backend *be)
     return be->kind;
 }
 
+uint64_t gen_backend_heap_bytes(const gen_backend *be)
+{
+    return be->heap_bytes;
+}
+
 const char *gen_backend_name(const gen_backend *be)
 {
     return be->name;
@@ -121,6 +126,14 @@ int gen_prog_compile(gen_prog *p)
     VG_ASSERT(!p->compiled);
     int ret = p->be->vt->prog_compile(p);
     if (ret == VG_OK) p->compiled = 1;
+    return ret;
+}
+
+int gen_prog_try_compile(gen_prog *p)
+{
+    p->quiet_limits = 1;
+    int ret = gen_prog_compile(p);
+    p->quiet_limits = 0;
     return ret;
 }
 
@@ -257,6 +270,51 @@ void gen_instnorm_backward(gen_prog *p, gen_tensor din, gen_tensor dgamma, gen_t
     VG_ASSERT(gen_tensor_len(stats) == (size_t)in.n * in.c * 2);
     gen_tensor t[] = {din, dgamma, dbeta, dout, in, stats, gamma};
     push(p, GEN_OP_INSTNORM_BWD, 7, t)->acc = acc;
+}
+
+void gen_instnorm_apply(gen_prog *p, gen_tensor out, gen_tensor stats, gen_tensor in,
+                        gen_tensor gamma, gen_tensor beta)
+{
+    VG_ASSERT(same_shape(out, in));
+    VG_ASSERT(gen_tensor_len(stats) == (size_t)in.n * in.c * 2);
+    VG_ASSERT(gen_tensor_len(gamma) == (size_t)in.c && gen_tensor_len(beta) == (size_t)in.c);
+    gen_tensor t[] = {out, stats, in, gamma, beta};
+    push(p, GEN_OP_INSTNORM_APPLY, 5, t);
+}
+
+void gen_moments_accumulate(gen_prog *p, gen_tensor acc, gen_tensor in, gen_tensor stats, int x0,
+                            int y0, int x1, int y1)
+{
+    VG_ASSERT(gen_tensor_len(acc) == (size_t)in.n * in.c * 2);
+    VG_ASSERT(gen_tensor_len(stats) == (size_t)in.n * in.c * 2);
+    VG_ASSERT(0 <= x0 && x0 < x1 && x1 <= in.w && 0 <= y0 && y0 < y1 && y1 <= in.h);
+    gen_tensor t[] = {acc, in, stats};
+    gen_node *nd = push(p, GEN_OP_MOMENTS_ACC, 3, t);
+    nd->rect[0] = x0, nd->rect[1] = y0, nd->rect[2] = x1, nd->rect[3] = y1;
+}
+
+void gen_window(gen_prog *p, gen_tensor out, gen_tensor in, int x0, int y0, int f,
+                gen_pad_mode pad_mode)
+{
+    VG_ASSERT(out.n == in.n && out.c == in.c);
+    VG_ASSERT(f >= 1 && f <= 16);
+    VG_ASSERT(pad_mode >= 0 && pad_mode < GEN_PAD_COUNT);
+    gen_tensor t[] = {out, in};
+    gen_node *nd = push(p, GEN_OP_WINDOW, 2, t);
+    nd->rect[0] = x0, nd->rect[1] = y0;
+    nd->k = f;
+    nd->mode = pad_mode;
+}
+
+void gen_tile_blend(gen_prog *p, gen_tensor out, gen_tensor tile, const gen_blend_desc *d)
+{
+    VG_ASSERT(out.n == tile.n && out.c == tile.c);
+    VG_ASSERT(out.w % 4 == 0 && tile.w % 4 == 0 && d->ox % 4 == 0);
+    VG_ASSERT(0 <= d->x0 && d->x0 < d->x1 && d->x1 <= out.w);
+    VG_ASSERT(0 <= d->y0 && d->y0 < d->y1 && d->y1 <= out.h);
+    VG_ASSERT(d->band >= 0 && d->band % 2 == 0);
+    gen_tensor t[] = {out, tile};
+    push(p, GEN_OP_TILE_BLEND, 2, t)->blend = *d;
 }
 
 void gen_act_forward(gen_prog *p, gen_act act, float alpha, gen_tensor out, gen_tensor in)

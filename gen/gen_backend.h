@@ -71,6 +71,9 @@ void gen_backend_destroy(gen_backend **be);
 gen_backend_kind gen_backend_get_kind(const gen_backend *be);
 const char *gen_backend_name(const gen_backend *be); /* "vulkan (llvmpipe ...)", "ref" */
 void gen_backend_get_stats(const gen_backend *be, gen_backend_stats *st);
+/* Bytes of the memory heap tensors live in (Vulkan: the device-local heap); 0 when the
+ * backend does not know (the reference backend uses host memory). */
+uint64_t gen_backend_heap_bytes(const gen_backend *be);
 
 /* A buffer of nfloats floats (contents undefined). Owned by the caller; destroy after
  * every program that uses it. */
@@ -98,6 +101,9 @@ gen_tensor gen_arena_take(gen_arena *a, int n, int c, int h, int w);
 int gen_prog_create(gen_backend *be, gen_prog **out);
 void gen_prog_destroy(gen_prog **p);
 int gen_prog_compile(gen_prog *p);
+/* gen_prog_compile for a caller with a fallback: a tensor beyond the device's binding
+ * limits returns VG_ERR_LIMIT without logging (other errors log as usual). */
+int gen_prog_try_compile(gen_prog *p);
 int gen_prog_run(gen_prog *p);    /* submit and wait */
 int gen_prog_submit(gen_prog *p); /* start; returns at once on Vulkan */
 int gen_prog_wait(gen_prog *p);   /* wait for the last submit */
@@ -121,6 +127,18 @@ void gen_instnorm_forward(gen_prog *p, gen_tensor out, gen_tensor stats, gen_ten
 void gen_instnorm_backward(gen_prog *p, gen_tensor din, gen_tensor dgamma, gen_tensor dbeta,
                            gen_tensor dout, gen_tensor in, gen_tensor stats, gen_tensor gamma,
                            int acc);
+/* Tiled inference, no backward (semantics in gen_ops.h). instnorm_apply: stats (1,n,c,2)
+ * read. moments_accumulate: acc (1,n,c,2) += shifted sums of in (n,c,h,w) over the
+ * rectangle [x0, x1) x [y0, y1), shift = the means in stats (1,n,c,2). window: out
+ * (n,c,oh,ow) = f x f box of in (n,c,ih,iw) from (x0, y0), pad_mode outside. tile_blend:
+ * out (n,c,H,W) += feathered tile (n,c,th,tw). */
+void gen_instnorm_apply(gen_prog *p, gen_tensor out, gen_tensor stats, gen_tensor in,
+                        gen_tensor gamma, gen_tensor beta);
+void gen_moments_accumulate(gen_prog *p, gen_tensor acc, gen_tensor in, gen_tensor stats, int x0,
+                            int y0, int x1, int y1);
+void gen_window(gen_prog *p, gen_tensor out, gen_tensor in, int x0, int y0, int f,
+                gen_pad_mode pad_mode);
+void gen_tile_blend(gen_prog *p, gen_tensor out, gen_tensor tile, const gen_blend_desc *d);
 void gen_act_forward(gen_prog *p, gen_act act, float alpha, gen_tensor out, gen_tensor in);
 void gen_act_backward(gen_prog *p, gen_act act, float alpha, gen_tensor din, gen_tensor dout,
                       gen_tensor in, gen_tensor out, int acc);

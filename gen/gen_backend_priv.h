@@ -8,38 +8,42 @@
 #include "gen/gen_backend.h"
 
 typedef enum gen_op {
-    GEN_OP_CONV2D_FWD,   /* t: out, in, w, b */
-    GEN_OP_CONV2D_BWD,   /* t: din, dw, db, dout, in, w */
-    GEN_OP_UPSAMPLE_FWD, /* t: out, in; mode */
-    GEN_OP_UPSAMPLE_BWD, /* t: din, dout; mode */
-    GEN_OP_INSTNORM_FWD, /* t: out, stats, in, gamma, beta */
-    GEN_OP_INSTNORM_BWD, /* t: din, dgamma, dbeta, dout, in, stats, gamma */
-    GEN_OP_ACT_FWD,      /* t: out, in; mode = gen_act, alpha */
-    GEN_OP_ACT_BWD,      /* t: din, dout, in, out; mode, alpha */
-    GEN_OP_ADD,          /* t: out, a, b */
-    GEN_OP_AXPBY,        /* t: y, x; alpha, beta */
-    GEN_OP_FILL,         /* t: y; value */
-    GEN_OP_CONCAT_FWD,   /* t: out, a, b */
-    GEN_OP_CONCAT_BWD,   /* t: da, db, dout */
-    GEN_OP_AVGPOOL_FWD,  /* t: out, in; k, s */
-    GEN_OP_AVGPOOL_BWD,  /* t: din, dout; k, s */
-    GEN_OP_L1_FWD,       /* t: loss, a, b */
-    GEN_OP_L1_BWD,       /* t: da, a, b; scale */
-    GEN_OP_MSE_FWD,      /* t: loss, a, b */
-    GEN_OP_MSE_BWD,      /* t: da, a, b; scale */
-    GEN_OP_LSGAN_FWD,    /* t: loss, x; target */
-    GEN_OP_LSGAN_BWD,    /* t: dx, x; target, scale */
-    GEN_OP_HINGE_FWD,    /* t: loss, x; mode */
-    GEN_OP_HINGE_BWD,    /* t: dx, x; mode, scale */
-    GEN_OP_GRAM_FWD,     /* t: g, f */
-    GEN_OP_GRAM_BWD,     /* t: df, dg, f */
-    GEN_OP_TV_FWD,       /* t: loss, x */
-    GEN_OP_TV_BWD,       /* t: dx, x; scale */
-    GEN_OP_SUM,          /* t: out, x */
-    GEN_OP_ADAM,         /* t: param, grad, m, v, hyper */
-    GEN_OP_FMA_PEAK,     /* t: out; k = rounds: the device's FMA throughput (bench) */
-    GEN_OP_YUV_TO_RGB,   /* t: rgb, packed; yuv, rotation */
-    GEN_OP_RGB_TO_YUV,   /* t: packed, rgb; yuv, rotation */
+    GEN_OP_CONV2D_FWD,     /* t: out, in, w, b */
+    GEN_OP_CONV2D_BWD,     /* t: din, dw, db, dout, in, w */
+    GEN_OP_UPSAMPLE_FWD,   /* t: out, in; mode */
+    GEN_OP_UPSAMPLE_BWD,   /* t: din, dout; mode */
+    GEN_OP_INSTNORM_FWD,   /* t: out, stats, in, gamma, beta */
+    GEN_OP_INSTNORM_BWD,   /* t: din, dgamma, dbeta, dout, in, stats, gamma */
+    GEN_OP_INSTNORM_APPLY, /* t: out, stats, in, gamma, beta */
+    GEN_OP_MOMENTS_ACC,    /* t: acc, in, stats; rect = x0, y0, x1, y1 */
+    GEN_OP_WINDOW,         /* t: out, in; rect[0..1] = x0, y0; k = f; mode = gen_pad_mode */
+    GEN_OP_TILE_BLEND,     /* t: out, tile; blend */
+    GEN_OP_ACT_FWD,        /* t: out, in; mode = gen_act, alpha */
+    GEN_OP_ACT_BWD,        /* t: din, dout, in, out; mode, alpha */
+    GEN_OP_ADD,            /* t: out, a, b */
+    GEN_OP_AXPBY,          /* t: y, x; alpha, beta */
+    GEN_OP_FILL,           /* t: y; value */
+    GEN_OP_CONCAT_FWD,     /* t: out, a, b */
+    GEN_OP_CONCAT_BWD,     /* t: da, db, dout */
+    GEN_OP_AVGPOOL_FWD,    /* t: out, in; k, s */
+    GEN_OP_AVGPOOL_BWD,    /* t: din, dout; k, s */
+    GEN_OP_L1_FWD,         /* t: loss, a, b */
+    GEN_OP_L1_BWD,         /* t: da, a, b; scale */
+    GEN_OP_MSE_FWD,        /* t: loss, a, b */
+    GEN_OP_MSE_BWD,        /* t: da, a, b; scale */
+    GEN_OP_LSGAN_FWD,      /* t: loss, x; target */
+    GEN_OP_LSGAN_BWD,      /* t: dx, x; target, scale */
+    GEN_OP_HINGE_FWD,      /* t: loss, x; mode */
+    GEN_OP_HINGE_BWD,      /* t: dx, x; mode, scale */
+    GEN_OP_GRAM_FWD,       /* t: g, f */
+    GEN_OP_GRAM_BWD,       /* t: df, dg, f */
+    GEN_OP_TV_FWD,         /* t: loss, x */
+    GEN_OP_TV_BWD,         /* t: dx, x; scale */
+    GEN_OP_SUM,            /* t: out, x */
+    GEN_OP_ADAM,           /* t: param, grad, m, v, hyper */
+    GEN_OP_FMA_PEAK,       /* t: out; k = rounds: the device's FMA throughput (bench) */
+    GEN_OP_YUV_TO_RGB,     /* t: rgb, packed; yuv, rotation */
+    GEN_OP_RGB_TO_YUV,     /* t: packed, rgb; yuv, rotation */
     GEN_OP_COUNT
 } gen_op;
 
@@ -57,6 +61,8 @@ typedef struct gen_node {
     float alpha, beta, scale, target, value;
     gen_yuv_desc yuv; /* colour ops: the frame */
     int rotation;     /* colour ops: 0, 90, 180, 270 degrees clockwise */
+    int rect[4];      /* moments: x0, y0, x1, y1; window: x0, y0 */
+    gen_blend_desc blend;
 } gen_node;
 
 typedef struct gen_backend_vtbl {
@@ -76,6 +82,7 @@ struct gen_backend {
     gen_backend_kind kind;
     char name[256];
     gen_backend_stats stats;
+    uint64_t heap_bytes; /* gen_backend_heap_bytes(); 0: unknown */
 };
 
 /* Backends embed this as the first member of their buffer struct. */
@@ -89,6 +96,7 @@ struct gen_prog {
     gen_node *nodes;
     int count, cap;
     int compiled;
+    int quiet_limits; /* gen_prog_try_compile: VG_ERR_LIMIT without a log line */
     void *impl;
 };
 

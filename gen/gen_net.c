@@ -56,6 +56,7 @@ struct gen_graph {
     int shape[MAX_ACTS][4];
     gen_tensor act[MAX_ACTS], dact[MAX_ACTS];
     gen_tensor stats[MAX_LAYERS];
+    int norm_li[MAX_LAYERS], nnorm; /* the norm layers in forward order */
     gen_tensor dfeature;
     gen_buf *abuf, *gbuf;
     size_t bytes;
@@ -489,26 +490,25 @@ static size_t plan_inference(gen_graph *g, size_t *off)
     return total;
 }
 
-int gen_graph_create(gen_net *n, int batch, int h, int w, int flags, gen_graph **out)
+static int graph_shape_ok(const gen_net *n, int batch, int h, int w, int flags)
 {
-    *out = NULL;
-    if (batch < 1 || h < 1 || w < 1) return VG_ERR_INVALID;
-    if (n->cfg.kind == GEN_NET_GENERATOR && (h % 4 || w % 4)) return VG_ERR_INVALID;
-    if ((flags & GEN_GRAPH_TRAIN) && !n->training) return VG_ERR_INVALID;
-    gen_graph *g = calloc(1, sizeof(*g));
-    if (!g) return VG_ERR_NOMEM;
-    g->net = n;
-    g->batch = batch;
-    g->h = h;
-    g->w = w;
-    g->flags = flags;
-    infer_shapes(g);
+    if (batch < 1 || h < 1 || w < 1) return 0;
+    if (n->cfg.kind == GEN_NET_GENERATOR && (h % 4 || w % 4)) return 0;
+    if ((flags & GEN_GRAPH_TRAIN) && !n->training) return 0;
+    /* the backward needs statistics of its own input */
+    if ((flags & GEN_GRAPH_TRAIN) && (flags & GEN_GRAPH_FIXED_STATS)) return 0;
+    return 1;
+}
 
-    int ret;
-    int train = flags & GEN_GRAPH_TRAIN;
-    size_t off[MAX_ACTS];
+/* Fills shapes and activation offsets of g (net, batch, h, w, flags set); returns the
+ * floats of the activation buffer: activations, then every norm layer's statistics from
+ * *stats_off on. */
+static size_t layout_graph(gen_graph *g, size_t *off, size_t *stats_off)
+{
+    const gen_net *n = g->net;
     size_t act_len;
-    if (train) {
+    infer_shapes(g);
+    if (g->flags & GEN_GRAPH_TRAIN) {
         act_len = 0;
         for (int a = 0; a < n->nacts; a++) {
             off[a] = act_len;
@@ -517,13 +517,81 @@ int gen_graph_create(gen_net *n, int batch, int h, int w, int flags, gen_graph *
     } else {
         act_len = plan_inference(g, off);
     }
-    /* statistics of every norm layer follow the activations */
-    size_t stats_off = act_len;
+    *stats_off = act_len;
     for (int li = 0; li < n->nl; li++)
         if (n->layers[li].type == GL_NORM) {
             int s[4] = {1, 1, 1, 2 * g->shape[n->layers[li].in][0] * g->shape[n->layers[li].in][1]};
             act_len += aligned_len(s);
         }
+    return act_len;
+}
+
+size_t gen_net_graph_bytes(const gen_net *n, int batch, int h, int w, int flags)
+{
+    if (!graph_shape_ok(n, batch, h, w, flags)) return 0;
+    gen_graph *g = calloc(1, sizeof(*g));
+    VG_ASSERT(g); /* a few KiB of host memory */
+    g->net = (gen_net *)n;
+    g->batch = batch;
+    g->h = h;
+    g->w = w;
+    g->flags = flags;
+    size_t off[MAX_ACTS], stats_off;
+    size_t len = layout_graph(g, off, &stats_off);
+    if (flags & GEN_GRAPH_TRAIN) { /* the gradients */
+        for (int a = 0; a < n->nacts; a++) len += aligned_len(g->shape[a]);
+        if (n->feature >= 0) len += aligned_len(g->shape[n->feature]);
+    }
+    free(g);
+    return len * sizeof(float);
+}
+
+int gen_net_receptive_radius(const gen_net *n)
+{
+    /* per activation: how far (input pixels) it sees, and its stride (input pixels per
+       pixel, times 2 so that upsampled activations stay integers) */
+    int r[MAX_ACTS] = {0}, s2[MAX_ACTS];
+    s2[0] = 2;
+    for (int li = 0; li < n->nl; li++) {
+        const gen_layer *l = &n->layers[li];
+        int ri = r[l->in], si = s2[l->in];
+        switch (l->type) {
+        case GL_CONV:
+            r[l->out] = ri + (l->k / 2) * si / 2;
+            s2[l->out] = si * l->stride;
+            break;
+        case GL_UP: /* an output pixel reads its own and (bilinear) the next input pixel */
+            r[l->out] = ri + si / 2;
+            s2[l->out] = si / 2 > 0 ? si / 2 : 1;
+            break;
+        case GL_ADD:
+            r[l->out] = ri > r[l->in2] ? ri : r[l->in2];
+            s2[l->out] = si;
+            break;
+        default:
+            r[l->out] = ri;
+            s2[l->out] = si;
+        }
+    }
+    return r[n->layers[n->nl - 1].out];
+}
+
+int gen_graph_create(gen_net *n, int batch, int h, int w, int flags, gen_graph **out)
+{
+    *out = NULL;
+    if (!graph_shape_ok(n, batch, h, w, flags)) return VG_ERR_INVALID;
+    gen_graph *g = calloc(1, sizeof(*g));
+    if (!g) return VG_ERR_NOMEM;
+    g->net = n;
+    g->batch = batch;
+    g->h = h;
+    g->w = w;
+    g->flags = flags;
+
+    int ret;
+    int train = flags & GEN_GRAPH_TRAIN;
+    size_t off[MAX_ACTS], stats_off;
+    size_t act_len = layout_graph(g, off, &stats_off);
     ret = gen_buf_create(n->be, act_len, &g->abuf);
     if (ret < 0) goto fail;
     for (int a = 0; a < n->nacts; a++) {
@@ -535,6 +603,7 @@ int gen_graph_create(gen_net *n, int batch, int h, int w, int flags, gen_graph *
             const int *s = g->shape[n->layers[li].in];
             g->stats[li] = (gen_tensor){g->abuf, stats_off, 1, s[0], s[1], 2};
             stats_off += aligned_len((int[4]){1, 1, 1, 2 * s[0] * s[1]});
+            g->norm_li[g->nnorm++] = li;
         }
     g->bytes = act_len * sizeof(float);
 
@@ -615,7 +684,35 @@ size_t gen_graph_bytes(const gen_graph *g)
     return g->bytes;
 }
 
-static void forward_layers(gen_graph *g, gen_prog *p, int from, int to)
+int gen_graph_norm_count(const gen_graph *g)
+{
+    return g->nnorm;
+}
+
+gen_tensor gen_graph_norm_stats(const gen_graph *g, int i)
+{
+    VG_ASSERT(i >= 0 && i < g->nnorm);
+    return g->stats[g->norm_li[i]];
+}
+
+int gen_graph_norm_scale(const gen_graph *g, int i)
+{
+    VG_ASSERT(i >= 0 && i < g->nnorm);
+    return g->h / g->shape[g->net->layers[g->norm_li[i]].in][2];
+}
+
+/* Moments of norm layer li's input into m->acc (gen_graph_forward_moments). */
+static void record_moments(gen_graph *g, gen_prog *p, int li, const gen_moments_desc *m)
+{
+    const gen_layer *l = &g->net->layers[li];
+    int k = 0, sc = g->h / g->shape[l->in][2];
+    while (g->norm_li[k] != li) k++;
+    gen_moments_accumulate(p, m->acc[k], g->act[l->in], g->stats[li], m->x0 / sc, m->y0 / sc,
+                           m->x1 / sc, m->y1 / sc);
+}
+
+/* Records layers [from, to). m != NULL: also the moments of each norm layer's input. */
+static void forward_layers(gen_graph *g, gen_prog *p, int from, int to, const gen_moments_desc *m)
 {
     const gen_net *n = g->net;
     for (int li = from; li < to; li++) {
@@ -628,8 +725,13 @@ static void forward_layers(gen_graph *g, gen_prog *p, int from, int to)
             break;
         }
         case GL_NORM:
-            gen_instnorm_forward(p, g->act[l->out], g->stats[li], g->act[l->in],
-                                 n->params[l->pgamma].p, n->params[l->pbeta].p);
+            if (m) record_moments(g, p, li, m);
+            if (g->flags & GEN_GRAPH_FIXED_STATS)
+                gen_instnorm_apply(p, g->act[l->out], g->stats[li], g->act[l->in],
+                                   n->params[l->pgamma].p, n->params[l->pbeta].p);
+            else
+                gen_instnorm_forward(p, g->act[l->out], g->stats[li], g->act[l->in],
+                                     n->params[l->pgamma].p, n->params[l->pbeta].p);
             break;
         case GL_ACT:
             gen_act_forward(p, l->act, l->alpha, g->act[l->out], g->act[l->in]);
@@ -646,13 +748,29 @@ static void forward_layers(gen_graph *g, gen_prog *p, int from, int to)
 
 void gen_graph_forward(gen_graph *g, gen_prog *p)
 {
-    forward_layers(g, p, 0, g->net->nl);
+    forward_layers(g, p, 0, g->net->nl, NULL);
+}
+
+void gen_graph_forward_moments(gen_graph *g, gen_prog *p, const gen_moments_desc *d)
+{
+    VG_ASSERT(g->flags & GEN_GRAPH_FIXED_STATS);
+    VG_ASSERT(d->norm >= -1 && d->norm < g->nnorm);
+    VG_ASSERT(d->x0 % 4 == 0 && d->y0 % 4 == 0 && d->x1 % 4 == 0 && d->y1 % 4 == 0);
+    VG_ASSERT(0 <= d->x0 && d->x0 < d->x1 && d->x1 <= g->w && 0 <= d->y0 && d->y0 < d->y1 &&
+              d->y1 <= g->h);
+    if (d->norm < 0) {
+        forward_layers(g, p, 0, g->net->nl, d);
+        return;
+    }
+    int li = g->norm_li[d->norm];
+    forward_layers(g, p, 0, li, NULL);
+    record_moments(g, p, li, d);
 }
 
 void gen_graph_forward_encoder(gen_graph *g, gen_prog *p)
 {
     VG_ASSERT(g->net->feature >= 0);
-    forward_layers(g, p, 0, g->net->encoder_end);
+    forward_layers(g, p, 0, g->net->encoder_end, NULL);
 }
 
 /* Gradient into activation a: overwrite on the first write, add afterwards. */

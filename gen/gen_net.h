@@ -75,6 +75,10 @@ typedef struct gen_graph gen_graph;
 
 enum {
     GEN_GRAPH_TRAIN = 1, /* keep every activation and allocate their gradients */
+    /* Inference with externally supplied instance-norm statistics (tiled frames,
+     * gen/gen_tile.h): the forward normalizes with gen_graph_norm_stats() as the caller
+     * wrote them instead of computing them from the graph's own input. */
+    GEN_GRAPH_FIXED_STATS = 2,
 };
 
 int gen_graph_create(gen_net *n, int batch, int h, int w, int flags, gen_graph **out);
@@ -111,5 +115,43 @@ void gen_graph_backward(gen_graph *g, gen_prog *p, int flags);
 
 /* Bytes of activation (and gradient) memory the graph holds. */
 size_t gen_graph_bytes(const gen_graph *g);
+
+/* gen_graph_bytes() of the graph gen_graph_create(n, batch, h, w, flags) would make,
+ * without making it (for memory budgets); 0 for shapes gen_graph_create refuses. */
+size_t gen_net_graph_bytes(const gen_net *n, int batch, int h, int w, int flags);
+
+/* How far (in input pixels) an output pixel of the network sees: beyond this distance from
+ * a tile's edge, the tile's padding cannot change the output (given the same statistics). */
+int gen_net_receptive_radius(const gen_net *n);
+
+/*
+ * Instance-norm layers of a graph, in forward order (i = 0 .. gen_graph_norm_count() - 1).
+ * gen_graph_norm_stats: (1, batch, c, 2) = {mean, rstd} per (image, channel): written by
+ * gen_graph_forward, or, with GEN_GRAPH_FIXED_STATS, read by it (upload them first). A view
+ * into the graph's buffer, valid while the graph exists. gen_graph_norm_scale: how much
+ * smaller the layer's input is than the graph's input (1, 2 or 4).
+ */
+int gen_graph_norm_count(const gen_graph *g);
+gen_tensor gen_graph_norm_stats(const gen_graph *g, int i);
+int gen_graph_norm_scale(const gen_graph *g, int i);
+
+/*
+ * Moments of instance-norm inputs over a rectangle [x0, x1) x [y0, y1) of a
+ * GEN_GRAPH_FIXED_STATS graph's input (multiples of 4, scaled down to each layer's
+ * resolution), recorded by gen_graph_forward_moments with the forward pass: acc[i]
+ * (1, batch, c, 2) += {sum (x - m_i), sum (x - m_i)^2}, m_i the means in
+ * gen_graph_norm_stats(g, i) (gen_moments_accumulate). acc holds gen_graph_norm_count()
+ * tensors owned by the caller, who zeroes them.
+ * norm = -1: the whole forward, moments of every norm layer. norm = i >= 0: only the
+ * layers before norm layer i run (so its statistics are not used: they serve as the
+ * shift) and only acc[i] gets the moments of its input. Tiles get exact statistics layer
+ * by layer this way (gen/gen_tile.c).
+ */
+typedef struct gen_moments_desc {
+    const gen_tensor *acc;
+    int norm;
+    int x0, y0, x1, y1;
+} gen_moments_desc;
+void gen_graph_forward_moments(gen_graph *g, gen_prog *p, const gen_moments_desc *d);
 
 #endif /* GEN_NET_H */

@@ -105,6 +105,47 @@ typedef enum gen_act {
  * Forward also writes stats (n, c, 2) = {mean, rstd} for the backward. */
 #define GEN_IN_EPS 1e-5f
 
+/*
+ * Tiled inference (gen/gen_tile.h) splits instance norm into its two halves so that the
+ * statistics can come from the whole frame while the activations come from one tile:
+ *
+ * instnorm_apply: y = (x - mean) * rstd * gamma[c] + beta[c] with {mean, rstd} =
+ *   stats (n, c, 2) given (read only), as gen_instnorm_forward would have written them.
+ *
+ * moments_accumulate: for each (n, c), over the rectangle x0 <= x < x1, y0 <= y < y1 of
+ *   the plane (0 <= x0 < x1 <= w, 0 <= y0 < y1 <= h), shifted by m = stats[n, c, 0]:
+ *     acc[n, c, 0] += sum (x - m)      acc[n, c, 1] += sum (x - m)^2
+ *   The shift is the current estimate of the mean, so var = S2/N - (S1/N)^2 does not cancel
+ *   (raw sums of squares would lose every digit when |mean| >> std). Backends sum in float
+ *   within one call; callers combine calls (tiles) in double.
+ *
+ * window: out (n, c, oh, ow) from in (n, c, ih, iw), a box filter of f x f (1 <= f <= 16):
+ *     out[n, c, y, x] = 1/f^2 sum_{0 <= dy, dx < f} in[n, c, Y(y0 + f y + dy), X(x0 + f x + dx)]
+ *   with Y(i) = gen_pad_index(i, ih, pad_mode, 0), X(i) = gen_pad_index(i, iw, pad_mode, 1)
+ *   (zero padding reads 0). f = 1 is a crop that may reach outside the picture (a tile with
+ *   its context; GEN_PAD_CIRCULAR_X takes 360 context from the other side), f > 1 a box
+ *   downscale. x0, y0 may be negative.
+ */
+
+/*
+ * tile_blend: adds a tile's output, feathered, into the frame: out (n, c, H, W) += w * tile
+ * (n, c, th, tw). Tile pixel (tx, ty) lies at frame position u = ox + tx, v = oy + ty (with
+ * wrap_x, u is taken modulo W; otherwise pixels outside the frame are skipped) and has the
+ * weight w = ramp(u - x0) ramp(x1 - 1 - u) ramp(v - y0) ramp(y1 - 1 - v), where
+ *   ramp(d) = clamp((d + 0.5) / band + 0.5, 0, 1)   (band > 0),   d >= 0 ? 1 : 0  (band 0),
+ * except that a core edge on the frame's own edge (x0 == 0 or x1 == W without wrap_x,
+ * y0 == 0, y1 == H) has no ramp (factor 1). Since ramp(d) + ramp(-1 - d) = 1, cores that
+ * partition the frame, blended with one band, give weights that sum to exactly 1 at every
+ * pixel (for an even band they are multiples of 1 / (2 band), exact in float). Pixels with
+ * w = 0 are not touched. Preconditions (texel rows): W, tw and ox are multiples of 4.
+ */
+typedef struct gen_blend_desc {
+    int ox, oy;         /* frame position of tile pixel (0, 0); ox may be < 0 with wrap_x */
+    int x0, y0, x1, y1; /* the tile's core in frame coordinates: 0 <= x0 < x1 <= W, same y */
+    int band;           /* feather width in pixels, even, >= 0 */
+    int wrap_x;         /* the frame wraps along x (360 content) */
+} gen_blend_desc;
+
 /* Hinge loss variants (SAGAN / BigGAN style). */
 typedef enum gen_hinge_mode {
     GEN_HINGE_REAL = 0, /* L = mean(relu(1 - x)) : discriminator on real samples */

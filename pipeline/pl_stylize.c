@@ -10,6 +10,11 @@
  * runs the programs in submission order and each program starts with a full barrier.
  * Packets of copied streams travel through the same queues, so the muxer sees them in
  * demux order. Memory stays flat: the queues are bounded and nothing grows per frame.
+ *
+ * Frames whose generator activations exceed the memory budget (--max-memory), or that a
+ * device binding limit refuses, run in tiles (gen/gen_tile.h): per slot and eye a program
+ * converts the frame in, the tiler runs the generator (estimate, statistics, final pass),
+ * and a program converts the result out.
  */
 #include "pipeline/pl_stylize.h"
 
@@ -26,7 +31,9 @@
 
 #include "common/vg_error.h"
 #include "common/vg_log.h"
+#include "common/vg_opt.h"
 #include "common/vg_time.h"
+#include "gen/gen_tile.h"
 #include "pipeline/pl_png.h"
 #include "pipeline/pl_queue.h"
 #include "pipeline/pl_seq.h"
@@ -55,7 +62,8 @@ static void item_free(void *p)
 /* GPU resources for one frame geometry. */
 typedef struct gpu_slot {
     gen_tensor packed_in, packed_out, rgb_out;
-    gen_prog *prog;
+    gen_prog *prog;             /* untiled: colour in, generator, colour out */
+    gen_prog *tin[2], *tout[2]; /* tiled: colour in and out per eye (the tiler between) */
     item *pending; /* submitted frame waiting for its download */
 } gpu_slot;
 
@@ -86,6 +94,7 @@ typedef struct job {
     int nw, nh;   /* network input: multiples of 4 */
     enum AVPixelFormat out_fmt;
     gen_graph *graph;
+    gen_tiler *tiler;           /* tiled frames (then graph is NULL) */
     gen_tensor rgb_in, rgb_out; /* network input and output (the same tensor for identity) */
     gen_buf *buf; /* packed in/out and rgb copies of both slots */
     gpu_slot slot[SLOTS];
@@ -259,10 +268,184 @@ static void resolve_layout(const job *j, pl_layout *layout, pl_eyes *eyes)
                                                                : PL_EYES_MONO;
 }
 
+/* Frees what build_gpu made (an untiled attempt that a device limit refuses falls back to
+ * tiles, tiles that it refuses to smaller ones). Nothing may be in flight. */
+static void free_gpu(job *j)
+{
+    for (int s = 0; s < SLOTS; s++) {
+        gpu_slot *sl = &j->slot[s];
+        gen_prog_destroy(&sl->prog);
+        for (int e = 0; e < 2; e++) {
+            gen_prog_destroy(&sl->tin[e]);
+            gen_prog_destroy(&sl->tout[e]);
+        }
+    }
+    gen_tiler_destroy(&j->tiler);
+    gen_graph_destroy(&j->graph);
+    gen_buf_destroy(&j->buf);
+    free(j->host_in);
+    j->host_in = NULL;
+}
+
+/* The colour conversion out of network output y for eye e into program p. */
+static void record_out(job *j, gpu_slot *sl, gen_prog *p, int e, gen_tensor y)
+{
+    if (j->o->png) {
+        gen_tensor eye = sl->rgb_out;
+        eye.n = 1;
+        eye.off += (size_t)e * 3 * j->nh * j->nw;
+        gen_axpby(p, eye, 1.0f, y, 0.0f);
+    } else {
+        gen_rgb_to_yuv(p, sl->packed_out, y, &j->dout[e], 0);
+    }
+}
+
+static int compile(job *j, gen_prog *p)
+{
+    /* with a network, a device limit falls back to (smaller) tiles: no message yet */
+    return j->o->identity ? gen_prog_compile(p) : gen_prog_try_compile(p);
+}
+
+/*
+ * Buffers and programs for the frame geometry. Untiled (plan NULL): one program per slot
+ * with, per eye, colour in, generator, colour out. Tiled: the tiler holds the generator's
+ * programs; per slot and eye one program converts the frame in and one converts it out.
+ * VG_ERR_LIMIT (nothing logged): a tensor exceeds the device's binding limits.
+ */
+static int build_gpu(job *j, const gen_tile_plan *plan)
+{
+    int ret;
+    if (!j->o->identity && !plan &&
+        (ret = gen_graph_create(j->net, 1, j->nh, j->nw, 0, &j->graph)) < 0) {
+        vg_error("vrgen stylize: %dx%d frames: cannot set up the generator (%s)", j->pw, j->ph,
+                 vg_strerror(ret));
+        return ret;
+    }
+    gen_arena a = {0};
+    for (int pass = 0; pass < 2; pass++) {
+        a.used = 0;
+        if (j->o->identity) j->rgb_in = j->rgb_out = gen_arena_take(&a, 1, 3, j->nh, j->nw);
+        if (plan) {
+            j->rgb_in = gen_arena_take(&a, 1, 3, j->nh, j->nw);
+            j->rgb_out = gen_arena_take(&a, 1, 3, j->nh, j->nw);
+        }
+        for (int s = 0; s < SLOTS; s++) {
+            j->slot[s].packed_in = gen_arena_take(&a, 1, 1, 1, (int)(j->in_bytes / 4));
+            j->slot[s].packed_out = gen_arena_take(&a, 1, 1, 1, (int)(j->out_bytes / 4));
+            if (j->o->png) j->slot[s].rgb_out = gen_arena_take(&a, j->eyes, 3, j->nh, j->nw);
+        }
+        if (pass == 0 && (ret = gen_buf_create(j->be, a.used, &a.buf)) < 0) return ret;
+    }
+    j->buf = a.buf;
+    j->host_in = malloc(j->in_bytes);
+    if (!j->host_in) return VG_ERR_NOMEM;
+    memset(j->host_in, 0, j->in_bytes);
+    if (plan && (ret = gen_tiler_create(j->net, plan, j->rgb_in, j->rgb_out, &j->tiler)) < 0)
+        return ret;
+    gen_tensor x = j->graph ? gen_graph_input(j->graph) : j->rgb_in;
+    gen_tensor y = j->graph ? gen_graph_output(j->graph) : j->rgb_out;
+    for (int s = 0; s < SLOTS; s++) {
+        gpu_slot *sl = &j->slot[s];
+        if (plan) {
+            for (int e = 0; e < j->eyes; e++) {
+                if ((ret = gen_prog_create(j->be, &sl->tin[e])) < 0 ||
+                    (ret = gen_prog_create(j->be, &sl->tout[e])) < 0)
+                    return ret;
+                gen_yuv_to_rgb(sl->tin[e], x, sl->packed_in, &j->din[e], j->rotation);
+                record_out(j, sl, sl->tout[e], e, y);
+                if ((ret = compile(j, sl->tin[e])) < 0 || (ret = compile(j, sl->tout[e])) < 0)
+                    return ret;
+            }
+            continue;
+        }
+        if ((ret = gen_prog_create(j->be, &sl->prog)) < 0) return ret;
+        for (int e = 0; e < j->eyes; e++) {
+            gen_yuv_to_rgb(sl->prog, x, sl->packed_in, &j->din[e], j->rotation);
+            if (j->graph) gen_graph_forward(j->graph, sl->prog);
+            record_out(j, sl, sl->prog, e, y);
+        }
+        if ((ret = compile(j, sl->prog)) < 0) return ret;
+    }
+    return VG_OK;
+}
+
+/* The memory budget from --max-memory, or half the device's heap (1 GiB when unknown). */
+static size_t memory_budget(const job *j)
+{
+    uint64_t heap = gen_backend_heap_bytes(j->be);
+    if (j->o->max_memory > 0) return (size_t)j->o->max_memory;
+    return heap ? (size_t)(heap / 2) : (size_t)1 << 30;
+}
+
+/* Untiled when the frame's activations fit the budget and the device binds every tensor;
+ * otherwise in tiles, smaller ones while a device limit refuses them. */
+static int setup_network(job *j)
+{
+    size_t budget = memory_budget(j), full = gen_net_graph_bytes(j->net, 1, j->nh, j->nw, 0);
+    int ret, device_limit = 0;
+    char b0[24], b1[24], b2[24];
+    if (full <= budget) {
+        ret = build_gpu(j, NULL);
+        if (ret != VG_ERR_LIMIT) {
+            vg_verbose("stylize: %dx%d frames (network %dx%d, rotation %d), %.1f MB of "
+                       "activations",
+                       j->pw, j->ph, j->nw, j->nh, j->rotation, (double)full / 1048576.0);
+            return ret;
+        }
+        free_gpu(j);
+        device_limit = 1;
+        budget = full / 2;
+    }
+    for (;;) {
+        gen_tile_config cfg;
+        gen_tile_config_default(&cfg);
+        cfg.budget = budget;
+        cfg.exact = !j->o->tile_estimate;
+        gen_tile_plan plan;
+        ret = gen_tile_plan_make(j->net, j->nh, j->nw, &cfg, &plan);
+        if (ret == VG_ERR_LIMIT) {
+            /* round the minimum up to whole MiB for the advice */
+            size_t need = (plan.min_budget + ((size_t)1 << 20) - 1) >> 20 << 20;
+            vg_format_size((int64_t)budget, b0, sizeof b0);
+            vg_format_size((int64_t)need, b1, sizeof b1);
+            if (device_limit)
+                vg_error("vrgen stylize: %s: %dx%d frames are too large for this Vulkan device, "
+                         "even in tiles (a tensor exceeds the device's binding limits)",
+                         j->o->input.path, j->pw, j->ph);
+            else if (j->o->max_memory > 0)
+                vg_error("vrgen stylize: --max-memory %s is too small for %dx%d frames with this "
+                         "model, even in tiles; use --max-memory %s or more",
+                         b0, j->pw, j->ph, b1);
+            else
+                vg_error("vrgen stylize: %s: %dx%d frames need about %s of device memory for "
+                         "the generator, even in tiles; the default budget is %s (half the "
+                         "device's memory): try --max-memory %s",
+                         j->o->input.path, j->pw, j->ph, b1, b0, b1);
+            return j->o->max_memory > 0 && !device_limit ? VG_ERR_INVALID : VG_ERR_LIMIT;
+        }
+        if (ret < 0) return ret;
+        ret = build_gpu(j, &plan);
+        if (ret != VG_ERR_LIMIT) {
+            vg_format_size((int64_t)full, b0, sizeof b0);
+            vg_format_size((int64_t)budget, b1, sizeof b1);
+            vg_format_size((int64_t)(plan.tile_bytes + plan.est_bytes), b2, sizeof b2);
+            vg_verbose("stylize: %dx%d frames need %s of activations untiled (budget %s%s): %d "
+                       "tiles of %dx%d (margin %d, band %d), statistics %s (1/%d estimate), %s of "
+                       "activations",
+                       j->pw, j->ph, b0, b1, device_limit ? ", device limit" : "", plan.count,
+                       plan.tw, plan.th, plan.margin, plan.band, plan.exact ? "exact" : "estimated",
+                       plan.est_f, b2);
+            return ret;
+        }
+        free_gpu(j);
+        device_limit = 1;
+        budget = (plan.tile_bytes + plan.est_bytes) / 2;
+    }
+}
+
 static int setup_gpu(job *j, const AVFrame *f)
 {
     const pl_video_info *v = j->vi;
-    int ret;
     pl_layout layout;
     pl_eyes eyes;
     resolve_layout(j, &layout, &eyes);
@@ -324,49 +507,7 @@ static int setup_gpu(job *j, const AVFrame *f)
     }
     j->out_fmt = f->format;
 
-    if (!j->o->identity && (ret = gen_graph_create(j->net, 1, j->nh, j->nw, 0, &j->graph)) < 0) {
-        vg_error("vrgen stylize: %dx%d frames: cannot set up the generator (%s)", j->pw, j->ph,
-                 vg_strerror(ret));
-        return ret;
-    }
-    gen_arena a = {0};
-    for (int pass = 0; pass < 2; pass++) {
-        a.used = 0;
-        if (j->o->identity) j->rgb_in = j->rgb_out = gen_arena_take(&a, 1, 3, j->nh, j->nw);
-        for (int s = 0; s < SLOTS; s++) {
-            j->slot[s].packed_in = gen_arena_take(&a, 1, 1, 1, (int)(j->in_bytes / 4));
-            j->slot[s].packed_out = gen_arena_take(&a, 1, 1, 1, (int)(j->out_bytes / 4));
-            if (j->o->png) j->slot[s].rgb_out = gen_arena_take(&a, j->eyes, 3, j->nh, j->nw);
-        }
-        if (pass == 0 && (ret = gen_buf_create(j->be, a.used, &a.buf)) < 0) return ret;
-    }
-    j->buf = a.buf;
-    j->host_in = malloc(j->in_bytes);
-    if (!j->host_in) return VG_ERR_NOMEM;
-    memset(j->host_in, 0, j->in_bytes);
-    for (int s = 0; s < SLOTS; s++) {
-        gpu_slot *sl = &j->slot[s];
-        if ((ret = gen_prog_create(j->be, &sl->prog)) < 0) return ret;
-        gen_tensor x = j->graph ? gen_graph_input(j->graph) : j->rgb_in;
-        gen_tensor y = j->graph ? gen_graph_output(j->graph) : j->rgb_out;
-        for (int e = 0; e < j->eyes; e++) {
-            gen_yuv_to_rgb(sl->prog, x, sl->packed_in, &j->din[e], j->rotation);
-            if (j->graph) gen_graph_forward(j->graph, sl->prog);
-            if (j->o->png) {
-                gen_tensor eye = sl->rgb_out;
-                eye.n = 1;
-                eye.off += (size_t)e * 3 * j->nh * j->nw;
-                gen_axpby(sl->prog, eye, 1.0f, y, 0.0f);
-            } else {
-                gen_rgb_to_yuv(sl->prog, sl->packed_out, y, &j->dout[e], 0);
-            }
-        }
-        if ((ret = gen_prog_compile(sl->prog)) < 0) return ret;
-    }
-    vg_verbose("stylize: %dx%d frames (network %dx%d, rotation %d), %.1f MB of activations",
-               j->pw, j->ph, j->nw, j->nh, j->rotation,
-               j->graph ? (double)gen_graph_bytes(j->graph) / 1048576.0 : 0.0);
-    return VG_OK;
+    return j->o->identity ? build_gpu(j, NULL) : setup_network(j);
 }
 
 /* Copies each eye's part of the frame's planes into the packed host layout, uploads. */
@@ -388,6 +529,26 @@ static int upload_frame(job *j, gpu_slot *sl, const AVFrame *f)
     return gen_tensor_upload(j->be, sl->packed_in, (const float *)j->host_in);
 }
 
+/* Starts the device work of the frame uploaded into slot sl. Tiled: per eye, colour in,
+ * the tiler (which waits for its estimate and statistics passes), colour out. */
+static int submit_slot(job *j, gpu_slot *sl)
+{
+    if (!j->tiler) return gen_prog_submit(sl->prog);
+    int ret = VG_OK;
+    for (int e = 0; e < j->eyes && ret == VG_OK; e++) {
+        ret = gen_prog_submit(sl->tin[e]);
+        if (ret == VG_OK) ret = gen_tiler_run(j->tiler);
+        if (ret == VG_OK) ret = gen_prog_submit(sl->tout[e]);
+    }
+    return ret;
+}
+
+/* Waits for the slot's last program: one queue runs them in order, so all are done. */
+static int wait_slot(job *j, gpu_slot *sl)
+{
+    return gen_prog_wait(j->tiler ? sl->tout[j->eyes - 1] : sl->prog);
+}
+
 /* Turns a finished slot into an output frame and hands it to the encoder. */
 static int finish_slot(job *j, gpu_slot *sl)
 {
@@ -395,7 +556,7 @@ static int finish_slot(job *j, gpu_slot *sl)
     int ret;
     sl->pending = NULL;
     if (!it) return VG_OK;
-    if ((ret = gen_prog_wait(sl->prog)) < 0) goto fail;
+    if ((ret = wait_slot(j, sl)) < 0) goto fail;
     if (j->o->png) {
         it->rgb = malloc(gen_tensor_len(sl->rgb_out) * sizeof(float));
         ret = it->rgb ? gen_tensor_download(j->be, sl->rgb_out, it->rgb) : VG_ERR_NOMEM;
@@ -482,7 +643,7 @@ static int gpu_loop(job *j)
         gpu_slot *sl = &j->slot[next];
         /* the slot's previous frame must be downloaded before its buffers are reused */
         if ((ret = finish_slot(j, sl)) < 0 || (ret = upload_frame(j, sl, it->frame)) < 0 ||
-            (ret = gen_prog_submit(sl->prog)) < 0) {
+            (ret = submit_slot(j, sl)) < 0) {
             item_free(it);
             fail(j, ret);
             continue;
@@ -495,7 +656,7 @@ static int gpu_loop(job *j)
     for (int k = 0; k < SLOTS; k++) {
         gpu_slot *sl = &j->slot[(next + k) % SLOTS];
         if (atomic_load(&j->failed)) {
-            if (sl->pending) gen_prog_wait(sl->prog);
+            if (sl->pending) wait_slot(j, sl);
             item_free(sl->pending);
             sl->pending = NULL;
         } else if ((ret = finish_slot(j, sl)) < 0) {
@@ -512,16 +673,13 @@ static void job_free(job *j)
 {
     for (int s = 0; s < SLOTS; s++) {
         if (j->slot[s].pending) {
-            gen_prog_wait(j->slot[s].prog);
+            wait_slot(j, &j->slot[s]);
             item_free(j->slot[s].pending);
         }
-        gen_prog_destroy(&j->slot[s].prog);
     }
-    gen_buf_destroy(&j->buf);
-    gen_graph_destroy(&j->graph);
+    free_gpu(j);
     pl_queue_destroy(&j->q_dec, item_free);
     pl_queue_destroy(&j->q_enc, item_free);
-    free(j->host_in);
     pl_output_close(&j->out);
     pl_input_close(&j->in);
 }

@@ -39,6 +39,12 @@ typedef struct pl_stylize_opts {
     pl_eyes stereo;
     int identity;       /* pass frames through unchanged: checks decode, colour handling and
                            encode without a network (gen may be NULL) */
+    int64_t max_memory; /* bytes of generator activations per frame; a frame that needs more,
+                           or that a device limit refuses, is processed in tiles
+                           (gen/gen_tile.h). 0: half the device's memory heap (1 GiB when
+                           the backend does not know it) */
+    int tile_estimate;  /* tiled frames: norm statistics from a downscaled copy only (faster,
+                           approximate) instead of exact ones (gen_tile_config.exact) */
     vg_progress_mode progress;
     volatile sig_atomic_t *stop; /* set asynchronously (SIGINT/SIGTERM): stop reading, finish */
 } pl_stylize_opts;

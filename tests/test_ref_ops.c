@@ -2,6 +2,8 @@
  * test_ref_ops.c - known-value checks of the reference ops' forward semantics (gen/ref), the
  * part finite differences cannot catch: which pixel a padding mode reads, output sizes,
  * PyTorch's bilinear weights, normalisation, Adam's update, the acc and sign(0) rules.
+ * Tiled inference: instance norm with given statistics, moments that add up over a
+ * partition, windows across padding edges, blending weights that sum to one.
  * Then float vs double: every op, forward and backward, on random inputs, the float
  * version within |f32 - f64| <= F32_ATOL + F32_RTOL * |f64| (1e-6 + 1e-6; measured: all
  * within 1e-7 + 1e-6, the float code accumulates in double and rounds once).
@@ -242,6 +244,77 @@ static void test_instnorm_values(vt_rng *rng)
     gen_ref_instnorm_forward(1, 1, 4, co, cs, cst, &g1, &b1);
     vt_compare("instnorm of a constant", co, b1x4, 4, 0.0, 0.0);
     free(in), free(out);
+}
+
+/* ---- tiled inference: apply, moments, window, blend ---------------------------------------- */
+
+static void test_tiling_values(vt_rng *rng)
+{
+    enum { C = 3, H = 8, W = 12, HW = H * W };
+    float in[C * HW], out[C * HW], apply[C * HW], stats[C * 2];
+    float gamma[C] = {1.0f, 2.0f, 0.5f}, beta[C] = {0.0f, -1.0f, 3.0f};
+    /* apply with the forward's own statistics is the forward, up to the statistics'
+       rounding to float (values near 0: below 1e-7 here) */
+    for (int i = 0; i < C * HW; i++) in[i] = 0.25f + vt_rng_uniform(rng, -1, 1);
+    gen_ref_instnorm_forward(1, C, HW, out, stats, in, gamma, beta);
+    gen_ref_instnorm_apply(1, C, HW, apply, stats, in, gamma, beta);
+    vt_compare("instnorm apply with its own stats", apply, out, C * HW, 1e-6, 1e-6);
+
+    /* moments of the four quadrants of a plane around 100, shifted by the float mean m,
+       add up to the whole plane's: S1 = N (mean - m), S2 = N (var + (mean - m)^2) */
+    for (int i = 0; i < C * HW; i++) in[i] = 100.0f + vt_rng_uniform(rng, -1, 1);
+    gen_ref_instnorm_forward(1, C, HW, out, stats, in, gamma, beta);
+    float acc[C * 2] = {0};
+    static const int q[4][4] = {{0, 0, 4, 4}, {4, 0, 12, 4}, {0, 4, 4, 8}, {4, 4, 12, 8}};
+    for (int k = 0; k < 4; k++)
+        gen_ref_moments_accumulate(1, C, H, W, acc, in, stats, q[k][0], q[k][1], q[k][2], q[k][3]);
+    for (int c = 0; c < C; c++) {
+        double mean = 0, var = 0;
+        for (int j = 0; j < HW; j++) mean += in[c * HW + j];
+        mean /= HW;
+        for (int j = 0; j < HW; j++) var += (in[c * HW + j] - mean) * (in[c * HW + j] - mean);
+        var /= HW;
+        double d = mean - stats[2 * c], s1 = HW * d, s2 = HW * (var + d * d);
+        VT_CHECK(fabs(acc[2 * c] - s1) < 1e-9 + 1e-5 * fabs(s1) &&
+                     fabs(acc[2 * c + 1] - s2) < 1e-6 * s2,
+                 "moments channel %d: S1 %.9g (want %.9g), S2 %.9g (want %.9g)", c, acc[2 * c], s1,
+                 acc[2 * c + 1], s2);
+    }
+
+    /* window: a crop 2 left of a 1 x 3 row wraps (circular) or mirrors (reflect); a 2 x 2
+       box of a 2 x 4 image averages pairs of columns */
+    static const float row[3] = {1, 2, 3}, img[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    static const float want_circ[5] = {2, 3, 1, 2, 3}, want_refl[5] = {3, 2, 1, 2, 3};
+    static const float want_box[2] = {3.5f, 5.5f}, want_zero[5] = {0, 0, 1, 2, 3};
+    float got[5];
+    gen_ref_window(1, 1, 1, 3, 1, 5, got, row, -2, 0, 1, GEN_PAD_CIRCULAR_X);
+    vt_compare("window circular", got, want_circ, 5, 0.0, 0.0);
+    gen_ref_window(1, 1, 1, 3, 1, 5, got, row, -2, 0, 1, GEN_PAD_REFLECT);
+    vt_compare("window reflect", got, want_refl, 5, 0.0, 0.0);
+    gen_ref_window(1, 1, 1, 3, 1, 5, got, row, -2, 0, 1, GEN_PAD_ZERO);
+    vt_compare("window zero", got, want_zero, 5, 0.0, 0.0);
+    gen_ref_window(1, 1, 2, 4, 1, 2, got, img, 0, 0, 2, GEN_PAD_REFLECT);
+    vt_compare("window 2x2 box", got, want_box, 2, 0.0, 0.0);
+
+    /* blend: three tiles of ones whose cores partition a 360 row of 48 (wrapping) and two
+       rows of 8 sum to exactly 1 everywhere, for bands 0, 2 and 16 */
+    enum { BW = 48, BH = 8, TW = 32, TH = 8 };
+    float tile[TH * TW], frame[BH * BW], ones[BH * BW];
+    for (int i = 0; i < TH * TW; i++) tile[i] = 1.0f;
+    for (int i = 0; i < BH * BW; i++) ones[i] = 1.0f;
+    static const int bands[3] = {0, 2, 16};
+    for (int b = 0; b < 3; b++) {
+        memset(frame, 0, sizeof frame);
+        for (int k = 0; k < 3; k++)
+            for (int r = 0; r < 2; r++) {
+                int x0 = 16 * k, y0 = 4 * r;
+                gen_blend_desc d = {x0 - 8, 0, x0, y0, x0 + 16, y0 + 4, bands[b], 1};
+                gen_ref_tile_blend(1, 1, BH, BW, TH, TW, frame, tile, &d);
+            }
+        char what[64];
+        snprintf(what, sizeof what, "blend partition of unity, band %d", bands[b]);
+        vt_compare(what, frame, ones, BH * BW, 0.0, 0.0);
+    }
 }
 
 /* ---- activations, elementwise, concat, avgpool --------------------------------------------- */
@@ -676,6 +749,7 @@ int main(void)
     test_conv_values(&rng);
     test_upsample_values();
     test_instnorm_values(&rng);
+    test_tiling_values(&rng);
     test_act_values();
     test_elementwise_values();
     test_loss_values();

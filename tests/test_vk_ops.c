@@ -1,8 +1,9 @@
 /*
  * test_vk_ops.c - the Vulkan kernels of every op except conv2d against the C reference,
- * forward and backward, acc 0 and 1, on awkward shapes (1x1, 3x5, 37x29, channel counts
- * 3, 5, 7, n = 1 and 2) and at least one large case per reduction, so that the multi-group
- * paths (instance-norm chunks, two-stage loss sums, split Gram) run. What it is not: a
+ * forward and backward (the tiled-inference ops: forward only), acc 0 and 1, on awkward
+ * shapes (1x1, 3x5, 37x29, channel counts 3, 5, 7, n = 1 and 2) and at least one large
+ * case per reduction, so that the multi-group paths (instance-norm chunks, two-stage loss
+ * sums, split Gram, moment chunks) run. What it is not: a
  * gradient check (test_ref_grad.c checks the reference by finite differences).
  *
  * Before each op the test fills every tensor the op must overwrite (forward outputs and,
@@ -33,6 +34,11 @@
  *   gram fwd                        1e-7      1e-5   float sums of hw products, / (c*hw)
  *   gram bwd                        1e-8      1e-5   float sums of 2c products, / (c*hw)
  *   adam (3 steps)                  1e-7      1e-6   float vs double update of size ~lr
+ *   instnorm apply                  2e-7      2e-6   (x - mean) * (rstd * gamma) + beta in float
+ *   moments                         2e-7 * N  1e-5   float sums of N terms (N up to 180k)
+ *   window f = 1                    0         0      a copy
+ *   window f > 1, tile blend        1e-7,2e-7 1e-6   float sums of f^2 terms; one product
+ *                                                    and sum with exact weights
  *   chain (several ops, 3 runs)     1e-6      1e-5   the above, composed
  */
 #include "tests/vt_backend.h"
@@ -64,6 +70,10 @@ typedef enum ops_op {
     OP_TV_FWD,
     OP_TV_BWD,
     OP_SUM,
+    OP_INSTNORM_APPLY,
+    OP_MOMENTS,
+    OP_WINDOW,
+    OP_TILE_BLEND,
 } ops_op;
 
 /* What one case records. The tensors t[] follow the node order of gen_backend_priv.h. */
@@ -73,6 +83,8 @@ typedef struct op_arg {
     float alpha, target, scale;
     int inplace;     /* act forward: out = in */
     unsigned absent; /* bit i: pass t[i] as absent (buf = NULL, shape kept) */
+    int rect[4];     /* moments: x0, y0, x1, y1; window: x0, y0 */
+    gen_blend_desc blend;
 } op_arg;
 
 /* Tensors the op overwrites: forward outputs, and activation gradients when acc == 0. */
@@ -85,6 +97,9 @@ static unsigned overwritten(const op_arg *a)
         return a->inplace ? 0u : 1u;
     case OP_CONCAT_BWD:
         return a->acc ? 0u : 3u;
+    case OP_MOMENTS: /* accumulate into their destination */
+    case OP_TILE_BLEND:
+        return 0u;
     case OP_UPSAMPLE_BWD:
     case OP_INSTNORM_BWD:
     case OP_ACT_BWD:
@@ -187,6 +202,18 @@ static void rec_op(gen_prog *p, gen_tensor *t0, const void *arg)
         break;
     case OP_GRAM_BWD:
         gen_gram_backward(p, t[0], t[1], t[2], a->acc);
+        break;
+    case OP_INSTNORM_APPLY:
+        gen_instnorm_apply(p, t[0], t[1], t[2], t[3], t[4]);
+        break;
+    case OP_MOMENTS:
+        gen_moments_accumulate(p, t[0], t[1], t[2], a->rect[0], a->rect[1], a->rect[2], a->rect[3]);
+        break;
+    case OP_WINDOW:
+        gen_window(p, t[0], t[1], a->rect[0], a->rect[1], a->k, a->mode);
+        break;
+    case OP_TILE_BLEND:
+        gen_tile_blend(p, t[0], t[1], &a->blend);
         break;
     default:
         VT_CHECK(0, "op %d not in this test", (int)a->op);
@@ -439,6 +466,87 @@ static void test_gram(gen_backend *vk, gen_backend *ref)
     }
 }
 
+/*
+ * The tiled-inference ops. instnorm_apply: stats given (random, so rstd may be negative:
+ * the op does not care). moments: rectangles from one pixel to a whole plane and one large
+ * enough for many chunks; the sums run over up to 180k terms, so atol grows with the count.
+ * window: crops inside, across every padding mode's edges (far outside too) and box
+ * downscales. tile_blend: interior cores, frame-edge cores, wrapped tiles, bands 0, 2, 16,
+ * a tile hanging out of the frame.
+ */
+static void test_tiling_ops(gen_backend *vk, gen_backend *ref)
+{
+    static const int xs[][4] = {
+        {1, 1, 1, 1}, {2, 3, 3, 5}, {1, 7, 37, 29}, {2, 5, 64, 64}, {1, 3, 240, 320}};
+    char name[160];
+    for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++) {
+        int n = xs[i][0], c = xs[i][1], h = xs[i][2], w = xs[i][3];
+        int sf[5][4] = {SHAPE(n, c, h, w), SHAPE(1, n, c, 2), SHAPE(n, c, h, w), SHAPE(1, c, 1, 1),
+                        SHAPE(1, c, 1, 1)};
+        op_arg f = {.op = OP_INSTNORM_APPLY};
+        snprintf(name, sizeof(name), "instnorm apply %dx%dx%dx%d", n, c, h, w);
+        run_case(vk, ref, name, &f, 5, sf, 2e-7, 2e-6, 1, -1, 1);
+    }
+
+    static const int ms[][8] = {
+        /* n, c, h, w, x0, y0, x1, y1 */
+        {1, 1, 1, 1, 0, 0, 1, 1},      {2, 3, 3, 5, 1, 0, 4, 3},
+        {1, 7, 37, 29, 3, 5, 29, 36},  {1, 7, 37, 29, 28, 36, 29, 37},
+        {2, 5, 64, 64, 0, 0, 64, 64},  {1, 4, 512, 384, 32, 16, 352, 496},
+        {1, 64, 30, 34, 4, 4, 30, 28},
+    };
+    for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+        const int *m = ms[i];
+        int sm[3][4] = {SHAPE(1, m[0], m[1], 2), SHAPE(m[0], m[1], m[2], m[3]),
+                        SHAPE(1, m[0], m[1], 2)};
+        op_arg a = {.op = OP_MOMENTS, .rect = {m[4], m[5], m[6], m[7]}};
+        double terms = (double)(m[6] - m[4]) * (m[7] - m[5]);
+        snprintf(name, sizeof(name), "moments %dx%dx%dx%d rect %d,%d-%d,%d", m[0], m[1], m[2], m[3],
+                 m[4], m[5], m[6], m[7]);
+        run_case(vk, ref, name, &a, 3, sm, 2e-7 * terms, 1e-5, 1 + (i == 1), -1, 1);
+    }
+
+    static const int ws[][9] = {
+        /* n, c, ih, iw, oh, ow, x0, y0, f */
+        {1, 1, 1, 1, 3, 5, -2, -1, 1},      {2, 3, 37, 29, 12, 16, 8, 4, 1},
+        {1, 3, 37, 29, 20, 40, -13, -9, 1}, {1, 3, 64, 48, 16, 12, 0, 0, 4},
+        {2, 5, 37, 29, 13, 10, 0, 0, 3},    {1, 3, 21, 17, 6, 6, -3, 2, 5},
+    };
+    for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
+        const int *v = ws[i];
+        for (int mode = 0; mode < GEN_PAD_COUNT; mode++) {
+            int sw[2][4] = {SHAPE(v[0], v[1], v[4], v[5]), SHAPE(v[0], v[1], v[2], v[3])};
+            op_arg a = {.op = OP_WINDOW, .k = v[8], .mode = mode, .rect = {v[6], v[7]}};
+            snprintf(name, sizeof(name), "window f%d pad %d %dx%d at %d,%d of %dx%dx%dx%d", v[8],
+                     mode, v[4], v[5], v[6], v[7], v[0], v[1], v[2], v[3]);
+            run_case(vk, ref, name, &a, 2, sw, v[8] == 1 ? 0 : 1e-7, v[8] == 1 ? 0 : 1e-6, 1, -1,
+                     1);
+        }
+    }
+
+    static const struct {
+        int n, c, H, W, th, tw;
+        gen_blend_desc d;
+    } bs[] = {
+        {1, 3, 64, 96, 40, 56, {20, 12, 32, 24, 64, 48, 16, 0}}, /* interior core */
+        {1, 3, 64, 96, 40, 56, {0, 0, 0, 0, 40, 32, 16, 0}},     /* top-left core */
+        {2, 5, 37, 32, 21, 24, {8, 16, 16, 20, 32, 37, 2, 0}},   /* bottom-right core */
+        {1, 3, 16, 64, 16, 40, {-12, 0, 0, 0, 16, 16, 16, 1}},   /* wraps left */
+        {1, 3, 16, 64, 16, 40, {36, 0, 48, 0, 64, 16, 16, 1}},   /* wraps right */
+        {1, 7, 29, 48, 13, 20, {12, 8, 16, 12, 28, 20, 0, 0}},   /* band 0: a hard cut */
+        {1, 1, 20, 16, 30, 24, {-8, -5, 0, 0, 16, 20, 4, 0}},    /* hangs out of the frame */
+    };
+    for (size_t i = 0; i < sizeof(bs) / sizeof(bs[0]); i++) {
+        int sb[2][4] = {SHAPE(bs[i].n, bs[i].c, bs[i].H, bs[i].W),
+                        SHAPE(bs[i].n, bs[i].c, bs[i].th, bs[i].tw)};
+        op_arg a = {.op = OP_TILE_BLEND, .blend = bs[i].d};
+        snprintf(name, sizeof(name), "tile blend %d: %dx%d at %d,%d into %dx%d band %d%s", (int)i,
+                 bs[i].th, bs[i].tw, bs[i].d.ox, bs[i].d.oy, bs[i].H, bs[i].W, bs[i].d.band,
+                 bs[i].d.wrap_x ? " wrap" : "");
+        run_case(vk, ref, name, &a, 2, sb, 2e-7, 1e-6, 1 + (i == 0), -1, 1);
+    }
+}
+
 /* A small training-like chain in one program (scratch shared by several nodes, in-place
  * activation, gradients joining with acc), replayed 3 times. */
 static void rec_chain(gen_prog *p, gen_tensor *t, const void *arg)
@@ -556,6 +664,7 @@ int main(void)
     test_losses(vk, ref);
     test_gram(vk, ref);
     test_chain(vk, ref);
+    test_tiling_ops(vk, ref);
     test_adam(vk, ref, 1, 0);
     test_adam(vk, ref, 1000, 0);
     test_adam(vk, ref, 100003, 1);

@@ -34,6 +34,20 @@ void gen_ref_exec_node(const gen_node *nd, gen_host_ptr_fn base)
         gen_ref_instnorm_backward(t[4].n, t[4].c, t[4].h * t[4].w, P[0], P[1], P[2], P[3], P[4],
                                   P[5], P[6], nd->acc);
         break;
+    case GEN_OP_INSTNORM_APPLY:
+        gen_ref_instnorm_apply(t[2].n, t[2].c, t[2].h * t[2].w, P[0], P[1], P[2], P[3], P[4]);
+        break;
+    case GEN_OP_MOMENTS_ACC:
+        gen_ref_moments_accumulate(t[1].n, t[1].c, t[1].h, t[1].w, P[0], P[1], P[2], nd->rect[0],
+                                   nd->rect[1], nd->rect[2], nd->rect[3]);
+        break;
+    case GEN_OP_WINDOW:
+        gen_ref_window(t[1].n, t[1].c, t[1].h, t[1].w, t[0].h, t[0].w, P[0], P[1], nd->rect[0],
+                       nd->rect[1], nd->k, nd->mode);
+        break;
+    case GEN_OP_TILE_BLEND:
+        gen_ref_tile_blend(t[0].n, t[0].c, t[0].h, t[0].w, t[1].h, t[1].w, P[0], P[1], &nd->blend);
+        break;
     case GEN_OP_ACT_FWD:
         gen_ref_act_forward(nd->mode, nd->alpha, gen_tensor_len(t[0]), P[0], P[1]);
         break;

@@ -72,6 +72,7 @@ int vk_mem_init(gen_vk_ctx *c)
     }
     VkDeviceSize heap =
         c->memprops.memoryHeaps[c->memprops.memoryTypes[c->dev_mem_type].heapIndex].size;
+    c->base.heap_bytes = heap;
     c->block_size = BLOCK_BYTES;
     if (c->block_size > heap / 4) c->block_size = heap / 4;
 

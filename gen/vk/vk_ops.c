@@ -12,6 +12,7 @@
 
 void vk_ops_plan_conv(vk_plan *pl, const gen_node *nd);   /* vk_ops_conv.c */
 void vk_ops_plan_colour(vk_plan *pl, const gen_node *nd); /* vk_ops_colour.c */
+void vk_ops_plan_tile(vk_plan *pl, const gen_node *nd);   /* vk_ops_tile.c */
 
 /* fill.comp */
 typedef struct pc_fill {
@@ -29,11 +30,12 @@ _Static_assert(sizeof(pc_axpby) <= VK_PUSH_BYTES, "push constants");
 
 static void plan_fill(vk_plan *pl, gen_tensor y, float v)
 {
-    vk_dispatch *d = vk_plan_add(pl, "fill", 256, 1, 1);
     pc_fill pc = {(uint32_t)gen_tensor_len(y), v};
-    vk_bind(d, y);
+    int tx = pc.len % 4 == 0; /* whole texels: no storage-buffer range limit */
+    vk_dispatch *d = vk_plan_add(pl, tx ? "fill_tx" : "fill", 256, 1, 1);
+    vk_bind_as(d, y, tx ? VK_BIND_IMAGE_RGBA : VK_BIND_SSBO);
     vk_push(d, &pc, sizeof(pc));
-    vk_groups_1d(d, pc.len);
+    vk_groups_1d(d, tx ? pc.len / 4 : pc.len);
 }
 
 static void plan_axpby(vk_plan *pl, gen_tensor y, float alpha, gen_tensor x, float beta)
@@ -621,6 +623,12 @@ void vk_ops_plan(vk_plan *pl, const gen_node *nd)
     case GEN_OP_YUV_TO_RGB:
     case GEN_OP_RGB_TO_YUV:
         vk_ops_plan_colour(pl, nd);
+        break;
+    case GEN_OP_INSTNORM_APPLY:
+    case GEN_OP_MOMENTS_ACC:
+    case GEN_OP_WINDOW:
+    case GEN_OP_TILE_BLEND:
+        vk_ops_plan_tile(pl, nd);
         break;
     default:
         VG_ASSERT(!"op not planned for Vulkan");

@@ -158,8 +158,9 @@ static VkDescriptorBufferInfo buffer_info(gen_vk_ctx *c, gen_tensor t)
 }
 
 /* A tensor larger than the device can bind: a limit of the device, said clearly. */
-static int too_big(const gen_vk_ctx *c, const char *shader, VkDeviceSize bytes)
+static int too_big(const gen_vk_ctx *c, const gen_prog *p, const char *shader, VkDeviceSize bytes)
 {
+    if (p->quiet_limits) return VG_ERR_LIMIT; /* the caller falls back (tiles) */
     vg_error("the frame is too large for this Vulkan device: %s needs one buffer of %.0f MiB, "
              "the device binds at most %u MiB (a smaller frame or a GPU with larger limits "
              "works)",
@@ -272,7 +273,7 @@ int vk_prog_compile(gen_prog *p)
                         VG_ASSERT(t.off + (gen_tensor_len(t) + 3) / 4 * 4 <= t.buf->len);
                     }
                     if (infos[b].range / (rgba ? 16 : 4) > c->props.limits.maxTexelBufferElements) {
-                        ret = too_big(c, d->shader, infos[b].range);
+                        ret = too_big(c, p, d->shader, infos[b].range);
                         goto fail;
                     }
                     VkBufferViewCreateInfo vi = {
@@ -291,7 +292,7 @@ int vk_prog_compile(gen_prog *p)
                     w[b].pBufferInfo = NULL;
                     w[b].pTexelBufferView = view;
                 } else if (infos[b].range > c->props.limits.maxStorageBufferRange) {
-                    ret = too_big(c, d->shader, infos[b].range);
+                    ret = too_big(c, p, d->shader, infos[b].range);
                     goto fail;
                 }
             }
