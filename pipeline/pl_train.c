@@ -34,22 +34,22 @@
 void pl_train_opts_default(pl_train_opts *o)
 {
     memset(o, 0, sizeof(*o));
-    o->ae_steps = 300;
-    o->steps = 1200;
+    o->ae_steps = 600;
+    o->steps = 400;
     o->size = 128;
     o->batch = 2;
     o->width = 16;
     o->blocks = 5;
     o->dwidth = 32;
     o->lr = 2e-4;
-    o->lr_d = 1e-4;
+    o->lr_d = 4e-4;
     o->seed = 1;
-    o->w_adv = 1.0;
+    o->w_adv = 2.0;
     o->w_content = 1.0;
-    o->w_style = 10.0;
-    o->w_colour = 1.0;
-    o->w_tv = 0.1;
-    o->w_temporal = 1.0;
+    o->w_style = 3000.0;
+    o->w_colour = 3000.0;
+    o->w_tv = 1.0;
+    o->w_temporal = 300.0;
     o->label_real = 0.9;
     o->preview_every = 100;
     o->checkpoint_every = 200;

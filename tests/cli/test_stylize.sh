@@ -28,6 +28,12 @@ S clip.mp4 -o out.mp4 || bad "basic run"
 a=$(ffmpeg -v error -i clip.mp4 -map 0:a -c copy -f md5 -); b=$(ffmpeg -v error -i out.mp4 -map 0:a -c copy -f md5 -)
 [ -n "$a" ] && [ "$a" = "$b" ] && ok "audio copied bit for bit" || bad "audio copy ($a vs $b)"
 
+# without -m: the embedded default model (samples/default.safetensors), a real style
+"$VRGEN" stylize --progress none clip.mp4 -o default.mp4 2>err.txt && [ "$(probe default.mp4 v:0 stream=nb_frames)" = "$(probe clip.mp4 v:0 stream=nb_frames)" ] \
+  && ok "embedded default model" || bad "embedded default model: $(cat err.txt)"
+d=$(ffmpeg -v error -i clip.mp4 -i default.mp4 -filter_complex "[0:v][1:v]blend=all_mode=difference,signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-" -f null - | awk -F= '/YAVG/ {s+=$2; n++} END {print (n ? s/n : 0)}')
+python3 -c "import sys; sys.exit(0 if $d > 3 else 1)" && ok "default model changes the picture (mean luma difference $d)" || bad "default model output equals its input (mean luma difference $d)"
+
 # overwrite rules
 cp out.mp4 keep.mp4
 S clip.mp4 -o out.mp4 2>err.txt; st=$?
