@@ -87,11 +87,10 @@ int cmd_eval(int argc, char **argv)
         if (ret == VG_OK && cfg.json) {
             printf("{\"video\":\"%s\",\"frames\":%lld,\"flicker\":%.4f,\"static_share\":%.4f,"
                    "\"edge_corr\":%.4f,\"gram_ratio\":%.4f,\"hist_ratio\":%.4f}\n",
-                   video, (long long)r.frames, r.flicker, r.static_share, r.edge_corr,
-                   r.gram_ratio, r.hist_ratio);
+                   video, (long long)r.frames, r.flicker, r.static_share, r.edge_corr, r.gram_ratio,
+                   r.hist_ratio);
         } else if (ret == VG_OK) {
-            printf("%s: %lld frames at %d px short side\n", video, (long long)r.frames,
-                   cfg.side);
+            printf("%s: %lld frames at %d px short side\n", video, (long long)r.frames, cfg.side);
             print_ratio("flicker ratio", r.flicker, "<= 1.1");
             printf("  %-16s %.1f%% of pixels\n", "still regions", 100 * r.static_share);
             print_ratio("edge corr", r.edge_corr, ">= 0.6");

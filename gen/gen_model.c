@@ -160,8 +160,7 @@ int gen_model_save(gen_net *net, const char *path, const char *const *meta, int 
     return ret;
 }
 
-int gen_model_serialize(gen_net *net, const char *const *meta, unsigned char **data,
-                        size_t *size)
+int gen_model_serialize(gen_net *net, const char *const *meta, unsigned char **data, size_t *size)
 {
     gen_st_writer *w = build_writer(net, meta);
     if (!w) return VG_ERR_NOMEM;

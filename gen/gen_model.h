@@ -13,7 +13,7 @@
 #include "gen/gen_net.h"
 #include "gen/gen_safetensors.h"
 
-#define GEN_MODEL_FORMAT "vrgen-model-1"
+#define GEN_MODEL_FORMAT    "vrgen-model-1"
 #define GEN_MODEL_MAX_BYTES (256u << 20)
 
 /* Extra metadata to store: NULL-terminated array of key, value pairs ({k, v, k, v, NULL}).
@@ -22,8 +22,7 @@ int gen_model_save(gen_net *net, const char *path, const char *const *meta, int 
 
 /* Parameters of net as safetensors bytes (malloc'd, caller frees); for checkpoints and
  * tests. */
-int gen_model_serialize(gen_net *net, const char *const *meta, unsigned char **data,
-                        size_t *size);
+int gen_model_serialize(gen_net *net, const char *const *meta, unsigned char **data, size_t *size);
 
 /* Reads the architecture of a model file into cfg (validating the metadata only). */
 int gen_model_config(const gen_st_file *f, gen_net_config *cfg);

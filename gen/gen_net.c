@@ -827,8 +827,8 @@ void gen_graph_backward(gen_graph *g, gen_prog *p, int flags)
         }
         case GL_ACT:
             /* in place: the output keeps the input's sign, which is all relu needs */
-            gen_act_backward(p, l->act, l->alpha, g->dact[l->out], g->dact[l->out],
-                             g->act[l->out], g->act[l->out], 0);
+            gen_act_backward(p, l->act, l->alpha, g->dact[l->out], g->dact[l->out], g->act[l->out],
+                             g->act[l->out], 0);
             break;
         case GL_UP: {
             int acc = take_acc(written, l->in);

@@ -26,8 +26,8 @@
 
 typedef struct picture {
     int w, h;
-    float *rgb;   /* 3 planes of w * h, [-1, 1] */
-    float *next;  /* the following frame (videos), or NULL */
+    float *rgb;  /* 3 planes of w * h, [-1, 1] */
+    float *next; /* the following frame (videos), or NULL */
 } picture;
 
 typedef struct style_src {
@@ -67,8 +67,8 @@ void pl_dataset_close(pl_dataset **pd)
 
 static int is_image_name(const char *path)
 {
-    static const char *const ext[] = {".png", ".jpg", ".jpeg", ".webp", ".bmp",
-                                      ".tif", ".tiff", ".gif", NULL};
+    static const char *const ext[] = {".png", ".jpg",  ".jpeg", ".webp", ".bmp",
+                                      ".tif", ".tiff", ".gif",  NULL};
     size_t n = strlen(path);
     for (int i = 0; ext[i]; i++) {
         size_t e = strlen(ext[i]);
@@ -128,8 +128,10 @@ static int load_video(pl_dataset *d, const char *path)
             ret = pl_frame_to_rgb(f[0], p.w, p.h, &p.rgb);
             if (ret == VG_OK && nf == 2) ret = pl_frame_to_rgb(f[1], p.w, p.h, &p.next);
             if (ret == VG_OK) ret = push_content(d, p);
-            if (ret == VG_OK) got++;
-            else picture_free(&p);
+            if (ret == VG_OK)
+                got++;
+            else
+                picture_free(&p);
         } else if (ret >= 0 || ret == VG_EOF) {
             ret = VG_OK;
         }
@@ -310,8 +312,8 @@ static float sample(const float *p, int w, int h, double x, double y)
 }
 
 /* One crop: side s of the source scaled to `crop` pixels, at (x0, y0), maybe flipped. */
-static void cut(const picture *pic, const float *src, int crop, double x0, double y0,
-                double scale, int flip, float *dst)
+static void cut(const picture *pic, const float *src, int crop, double x0, double y0, double scale,
+                int flip, float *dst)
 {
     size_t plane = (size_t)pic->w * pic->h;
     for (int c = 0; c < 3; c++)
@@ -324,8 +326,8 @@ static void cut(const picture *pic, const float *src, int crop, double x0, doubl
             }
 }
 
-static void random_crop(const picture *pic, const float *src, const float *src2, int crop,
-                        rng *r, float *dst, float *dst2)
+static void random_crop(const picture *pic, const float *src, const float *src2, int crop, rng *r,
+                        float *dst, float *dst2)
 {
     int side = pic->w < pic->h ? pic->w : pic->h;
     /* the crop covers 50..100% of the short side (never less than the crop itself, unless
@@ -354,7 +356,8 @@ void pl_dataset_content(const pl_dataset *d, uint64_t seed, int64_t step, int ba
     for (int b = 0; b < batch; b++) {
         rng r = {mix(seed ^ mix((uint64_t)step * 1000003u + (uint64_t)b) ^ 0xC0u)};
         const picture *p = &d->content[(size_t)(rnd(&r) * d->ncontent)];
-        random_crop(p, p->rgb, p->next, d->o.crop, &r, x + b * one, x_next ? x_next + b * one : NULL);
+        random_crop(p, p->rgb, p->next, d->o.crop, &r, x + b * one,
+                    x_next ? x_next + b * one : NULL);
     }
 }
 

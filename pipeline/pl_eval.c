@@ -195,8 +195,7 @@ int pl_eval(gen_backend *be, gen_net *gen, const pl_eval_opts *o, pl_eval_result
     }
     /* a small floor keeps the ratio finite where static pixels do not change at all */
     const double eps = 0.5 / 255;
-    if (nstatic > 0)
-        r->flicker = (flick_out / nstatic + eps) / (flick_in / nstatic + eps);
+    if (nstatic > 0) r->flicker = (flick_out / nstatic + eps) / (flick_in / nstatic + eps);
     r->static_share = npix > 0 ? nstatic / npix : 0;
     double cov = sxy / ne - (sx / ne) * (sy / ne);
     double va = sxx / ne - (sx / ne) * (sx / ne), vb = syy / ne - (sy / ne) * (sy / ne);

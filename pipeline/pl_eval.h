@@ -27,10 +27,10 @@ typedef struct pl_eval_opts {
 
 typedef struct pl_eval_result {
     int64_t frames;
-    double flicker;       /* ratio; NAN when no static pixels were found */
-    double static_share;  /* share of pixels counted as static */
+    double flicker;      /* ratio; NAN when no static pixels were found */
+    double static_share; /* share of pixels counted as static */
     double edge_corr;
-    double gram_ratio, hist_ratio; /* NAN without style images */
+    double gram_ratio, hist_ratio;               /* NAN without style images */
     double gram_in, gram_out, hist_in, hist_out; /* the underlying distances */
 } pl_eval_result;
 

@@ -23,10 +23,11 @@ int pl_frame_to_rgb(const AVFrame *f, int ow, int oh, float **out)
     struct SwsContext *sws = sws_getContext(f->width, f->height, f->format, ow, oh,
                                             AV_PIX_FMT_GBRPF32LE, SWS_AREA, NULL, NULL, NULL);
     if (!sws) return VG_ERR_UNSUPPORTED;
-    int cs = f->colorspace == AVCOL_SPC_BT709       ? SWS_CS_ITU709
+    int cs = f->colorspace == AVCOL_SPC_BT709        ? SWS_CS_ITU709
              : f->colorspace == AVCOL_SPC_BT2020_NCL ? SWS_CS_BT2020
-                                                      : SWS_CS_ITU601;
-    if (f->colorspace == AVCOL_SPC_UNSPECIFIED) cs = f->height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601;
+                                                     : SWS_CS_ITU601;
+    if (f->colorspace == AVCOL_SPC_UNSPECIFIED)
+        cs = f->height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601;
     const int *coef = sws_getCoefficients(cs);
     sws_setColorspaceDetails(sws, coef, f->color_range == AVCOL_RANGE_JPEG, coef, 1, 0, 1 << 16,
                              1 << 16);
@@ -49,7 +50,6 @@ int pl_frame_to_rgb(const AVFrame *f, int ow, int oh, float **out)
     *out = rgb;
     return VG_OK;
 }
-
 
 static int is_png(const char *path)
 {
@@ -103,8 +103,8 @@ int pl_image_load_rgb(const char *path, int side, int min_side, int *w, int *h, 
         ret = VG_ERR_FORMAT;
     }
     if (ret == VG_OK && (f->width < min_side || f->height < min_side)) {
-        vg_error("%s: %dx%d is too small to train on (at least %dx%d)", path, f->width,
-                 f->height, min_side, min_side);
+        vg_error("%s: %dx%d is too small to train on (at least %dx%d)", path, f->width, f->height,
+                 min_side, min_side);
         ret = VG_ERR_FORMAT;
     }
     if (ret == VG_OK) {
@@ -115,4 +115,3 @@ int pl_image_load_rgb(const char *path, int side, int min_side, int *w, int *h, 
     pl_input_close(&in);
     return ret;
 }
-

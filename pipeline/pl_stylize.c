@@ -64,7 +64,7 @@ typedef struct gpu_slot {
     gen_tensor packed_in, packed_out, rgb_out;
     gen_prog *prog;             /* untiled: colour in, generator, colour out */
     gen_prog *tin[2], *tout[2]; /* tiled: colour in and out per eye (the tiler between) */
-    item *pending; /* submitted frame waiting for its download */
+    item *pending;              /* submitted frame waiting for its download */
 } gpu_slot;
 
 typedef struct job {
@@ -85,21 +85,21 @@ typedef struct job {
 
     /* geometry: a frame holds one picture, or two eyes (side by side or top and bottom)
        that the network sees one at a time with the same weights */
-    int frame_w, frame_h; /* decoded frame */
-    int eyes, eye_dx, eye_dy; /* 1 or 2; offset of eye 1 in the frame (luma samples) */
+    int frame_w, frame_h;         /* decoded frame */
+    int eyes, eye_dx, eye_dy;     /* 1 or 2; offset of eye 1 in the frame (luma samples) */
     gen_yuv_desc din[2], dout[2]; /* per eye, offsets into the packed buffers */
     int rotation;
-    int pw, ph;   /* upright picture of one eye */
-    int ow, oh;   /* output frame: the eyes upright, side by side or stacked */
-    int nw, nh;   /* network input: multiples of 4 */
+    int pw, ph; /* upright picture of one eye */
+    int ow, oh; /* output frame: the eyes upright, side by side or stacked */
+    int nw, nh; /* network input: multiples of 4 */
     enum AVPixelFormat out_fmt;
     gen_graph *graph;
     gen_tiler *tiler;           /* tiled frames (then graph is NULL) */
     gen_tensor rgb_in, rgb_out; /* network input and output (the same tensor for identity) */
-    gen_buf *buf; /* packed in/out and rgb copies of both slots */
+    gen_buf *buf;               /* packed in/out and rgb copies of both slots */
     gpu_slot slot[SLOTS];
     gen_tensor rgb_eye[SLOTS][2]; /* PNG output: network output copies per slot and eye */
-    unsigned char *host_in; /* packed input staging on the host */
+    unsigned char *host_in;       /* packed input staging on the host */
     size_t in_bytes, out_bytes;
 
     vg_progress progress;
@@ -140,8 +140,8 @@ static void *decode_main(void *arg)
         if (j->o->input.start > 0) {
             const AVFormatContext *fc = pl_input_avformat(j->in);
             AVRational tb = f ? j->vi->time_base : fc->streams[pk->stream_index]->time_base;
-            int64_t shift = av_rescale_q((int64_t)(j->o->input.start * AV_TIME_BASE),
-                                         AV_TIME_BASE_Q, tb);
+            int64_t shift =
+                av_rescale_q((int64_t)(j->o->input.start * AV_TIME_BASE), AV_TIME_BASE_Q, tb);
             if (f && f->pts != AV_NOPTS_VALUE) f->pts -= shift;
             if (f && f->best_effort_timestamp != AV_NOPTS_VALUE) f->best_effort_timestamp -= shift;
             if (f && f->pkt_dts != AV_NOPTS_VALUE) f->pkt_dts -= shift;
@@ -229,8 +229,9 @@ static void *encode_main(void *arg)
 static gen_colorspace colorspace_of(const pl_video_info *v)
 {
     if (v->is_rgb) return GEN_CS_RGB;
-    return v->cs_resolved == 2020 ? GEN_CS_BT2020 : v->cs_resolved == 709 ? GEN_CS_BT709
-                                                                           : GEN_CS_BT601;
+    return v->cs_resolved == 2020  ? GEN_CS_BT2020
+           : v->cs_resolved == 709 ? GEN_CS_BT709
+                                   : GEN_CS_BT601;
 }
 
 /* Plane layout of a w x h picture: 256-byte aligned planes, rows padded to 4 bytes. */
@@ -257,15 +258,15 @@ static void resolve_layout(const job *j, pl_layout *layout, pl_eyes *eyes)
     *eyes = j->o->stereo;
     if (*layout == PL_LAYOUT_AUTO)
         *layout = j->vi->spherical == PL_SPHERICAL_EQUIRECT ? PL_LAYOUT_360
-                  : strstr(name, "_360")                   ? PL_LAYOUT_360
-                  : strstr(name, "_180")                   ? PL_LAYOUT_180
-                                                           : PL_LAYOUT_FLAT;
+                  : strstr(name, "_360")                    ? PL_LAYOUT_360
+                  : strstr(name, "_180")                    ? PL_LAYOUT_180
+                                                            : PL_LAYOUT_FLAT;
     if (*eyes == PL_EYES_AUTO)
-        *eyes = j->vi->stereo == PL_STEREO_SIDE_BY_SIDE ? PL_EYES_SBS
-                : j->vi->stereo == PL_STEREO_TOP_BOTTOM ? PL_EYES_TB
+        *eyes = j->vi->stereo == PL_STEREO_SIDE_BY_SIDE         ? PL_EYES_SBS
+                : j->vi->stereo == PL_STEREO_TOP_BOTTOM         ? PL_EYES_TB
                 : (strstr(name, "_sbs") || strstr(name, "_lr")) ? PL_EYES_SBS
                 : (strstr(name, "_tb") || strstr(name, "_ou"))  ? PL_EYES_TB
-                                                               : PL_EYES_MONO;
+                                                                : PL_EYES_MONO;
 }
 
 /* Frees what build_gpu made (an untiled attempt that a device limit refuses falls back to
@@ -475,8 +476,13 @@ static int setup_gpu(job *j, const AVFrame *f)
                     "edges may show a faint seam",
                     j->o->input.path, ew);
     }
-    vg_verbose("stylize: layout %s, %s", layout == PL_LAYOUT_360 ? "360" : layout == PL_LAYOUT_180 ? "180" : "flat",
-               eyes == PL_EYES_SBS ? "stereo side by side" : eyes == PL_EYES_TB ? "stereo top and bottom" : "mono");
+    vg_verbose("stylize: layout %s, %s",
+               layout == PL_LAYOUT_360   ? "360"
+               : layout == PL_LAYOUT_180 ? "180"
+                                         : "flat",
+               eyes == PL_EYES_SBS  ? "stereo side by side"
+               : eyes == PL_EYES_TB ? "stereo top and bottom"
+                                    : "mono");
 
     gen_yuv_desc d = {.width = ew,
                       .height = eh,
@@ -728,8 +734,8 @@ int pl_stylize(gen_backend *be, gen_net *gen, const pl_stylize_opts *o, pl_styli
         goto done;
 
     r->frames_total = j->vi->nb_frames;
-    vg_progress_init(&j->progress, o->progress, NULL, "stylize", j->vi->nb_frames > 0 ? j->vi->nb_frames : 0,
-                     "frames");
+    vg_progress_init(&j->progress, o->progress, NULL, "stylize",
+                     j->vi->nb_frames > 0 ? j->vi->nb_frames : 0, "frames");
     if (pthread_create(&j->dec_thread, NULL, decode_main, j) != 0 ||
         pthread_create(&j->enc_thread, NULL, encode_main, j) != 0) {
         ret = VG_ERR_NOMEM;

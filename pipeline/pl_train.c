@@ -58,9 +58,8 @@ void pl_train_opts_default(pl_train_opts *o)
 
 /* Loss slots (one float each, 64 apart so every slot is an aligned tensor). */
 enum { L_AE, L_ADV, L_CONTENT, L_STYLE, L_COLOUR, L_TV, L_TEMPORAL, L_D_REAL, L_D_FAKE, L_COUNT };
-static const char *const loss_names[L_COUNT] = {"ae_l1",  "adv",      "content",
-                                                "style",  "colour",   "tv",
-                                                "temporal", "d_real", "d_fake"};
+static const char *const loss_names[L_COUNT] = {"ae_l1", "adv",      "content", "style", "colour",
+                                                "tv",    "temporal", "d_real",  "d_fake"};
 
 typedef struct trainer {
     const pl_train_opts *o;
@@ -75,7 +74,7 @@ typedef struct trainer {
     int b2, half; /* images per G batch; the temporal pair splits it in halves */
     size_t img;   /* floats per image */
     float *host_x, *host_s, *host_diff;
-    int64_t step; /* steps completed (autoencoder + GAN) */
+    int64_t step;     /* steps completed (autoencoder + GAN) */
     int64_t g_t, d_t; /* Adam steps per network */
     int e_ready;
     double loss[L_COUNT];
@@ -493,24 +492,23 @@ static int save_model(trainer *t)
     for (int i = 0; i < pl_dataset_style_count(t->data) && n < sizeof(styles) - 200; i++) {
         const char *name, *sha;
         pl_dataset_style_info(t->data, i, &name, &sha);
-        n += (size_t)snprintf(styles + n, sizeof(styles) - n, "%s%s sha256:%s", i ? ", " : "",
-                              name, sha);
+        n += (size_t)snprintf(styles + n, sizeof(styles) - n, "%s%s sha256:%s", i ? ", " : "", name,
+                              sha);
     }
     snprintf(opts, sizeof(opts),
              "ae_steps=%d steps=%d size=%d batch=%d width=%d blocks=%d dwidth=%d lr=%g "
              "lr_d=%g seed=%llu w_adv=%g w_content=%g w_style=%g w_colour=%g w_tv=%g "
              "w_temporal=%g label_real=%g",
              o->ae_steps, o->steps, o->size, o->batch, o->width, o->blocks, o->dwidth, o->lr,
-             o->lr_d, (unsigned long long)o->seed, o->w_adv, o->w_content, o->w_style,
-             o->w_colour, o->w_tv, o->w_temporal, o->label_real);
+             o->lr_d, (unsigned long long)o->seed, o->w_adv, o->w_content, o->w_style, o->w_colour,
+             o->w_tv, o->w_temporal, o->label_real);
     snprintf(steps, sizeof(steps), "%lld", (long long)t->step);
     n = 0;
     for (int i = 0; i < L_COUNT; i++)
         n += (size_t)snprintf(losses + n, sizeof(losses) - n, "%s%s=%.6g", i ? " " : "",
                               loss_names[i], t->loss[i]);
-    const char *meta[] = {"vrgen_version", VRGEN_VERSION, "style_images", styles,
-                          "training",      opts,          "steps",        steps,
-                          "final_losses",  losses,        NULL};
+    const char *meta[] = {"vrgen_version", VRGEN_VERSION, "style_images", styles, "training", opts,
+                          "steps",         steps,         "final_losses", losses, NULL};
     return gen_model_save(t->G, o->output, meta, o->overwrite || o->resume);
 }
 
@@ -603,15 +601,15 @@ int pl_train(gen_backend *be, const pl_train_opts *o, pl_train_result *r)
             break;
         if (o->preview_every > 0 && t->step % o->preview_every == 0)
             pl_train_report_preview(&t->rep, t->be, gen_graph_input(t->g), gen_graph_output(t->g),
-                                     t->style);
+                                    t->style);
     }
     vg_progress_finish(&pr, ret);
     if (ret == VG_ERR_NAN) goto done;
     if (ret == VG_OK && (r->interrupted || t->step < total)) {
         ret = save_checkpoint(t);
         if (ret == VG_OK)
-            vg_info("vrgen train: checkpoint %s at step %lld; continue with --resume",
-                    t->ckpt_path, (long long)t->step);
+            vg_info("vrgen train: checkpoint %s at step %lld; continue with --resume", t->ckpt_path,
+                    (long long)t->step);
     } else if (ret == VG_OK) {
         ret = save_model(t);
         if (ret == VG_OK) {

@@ -130,8 +130,8 @@ static void plot_line(unsigned char *rgb, int w, int h, int x0, int y0, int x1, 
 
 void pl_train_report_plot(pl_train_report *r)
 {
-    static const unsigned char colours[][3] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44},
-                                               {214, 39, 40},  {148, 103, 189}, {140, 86, 75},
+    static const unsigned char colours[][3] = {{31, 119, 180},  {255, 127, 14},  {44, 160, 44},
+                                               {214, 39, 40},   {148, 103, 189}, {140, 86, 75},
                                                {227, 119, 194}, {127, 127, 127}, {188, 189, 34}};
     const int W = 960, H = 480, M = 20;
     if (r->rows < 2) return;

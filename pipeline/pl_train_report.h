@@ -24,8 +24,7 @@ typedef struct pl_train_report {
 /* Opens BASE.train.csv (resume: keeps the rows up to resume_step and reloads them). */
 int pl_train_report_open(pl_train_report *r, const char *base, const char *const *names, int n,
                          int64_t resume_step);
-void pl_train_report_row(pl_train_report *r, int64_t step, const char *phase,
-                         const double *losses);
+void pl_train_report_row(pl_train_report *r, int64_t step, const char *phase, const double *losses);
 /* BASE.preview.png: first image of content | output | style, side by side. */
 void pl_train_report_preview(pl_train_report *r, gen_backend *be, gen_tensor content,
                              gen_tensor out, gen_tensor style);

@@ -32,8 +32,8 @@ static gen_net *make(gen_backend *be, gen_net_kind kind, uint64_t seed)
 }
 
 /* Writes a file built from a generator's tensors with one change applied by `edit`. */
-typedef void (*edit_fn)(gen_st_writer *w, gen_net *n, const char *name, int64_t *shape,
-                        float *data, int *skip);
+typedef void (*edit_fn)(gen_st_writer *w, gen_net *n, const char *name, int64_t *shape, float *data,
+                        int *skip);
 
 static int write_edited(gen_net *n, const char *path, const char *format, edit_fn edit)
 {
@@ -84,8 +84,7 @@ static void bad_shape(gen_st_writer *w, gen_net *n, const char *name, int64_t *s
         s[0] = 12;
     }
 }
-static void put_nan(gen_st_writer *w, gen_net *n, const char *name, int64_t *s, float *d,
-                    int *skip)
+static void put_nan(gen_st_writer *w, gen_net *n, const char *name, int64_t *s, float *d, int *skip)
 {
     if (strcmp(name, "dec1.norm.weight") == 0) d[2] = NAN;
 }
