@@ -6,7 +6,9 @@
 // read as RGBA32F texel buffers: on lavapipe a texel fetch gathers all lanes at once while a
 // storage buffer load runs lane by lane, and a fetch with the same coordinate in every lane
 // yields four broadcast weights. Each invocation computes M output channels x 4 consecutive
-// pixels of one row; group (x tile, oy, n * nob + ob).
+// pixels of one row; group (x tile, n * nob + ob, oy): the groups of one row, which read
+// the same input rows, run one after the other (on lavapipe groups run in x, y, z order),
+// so those rows are read from cache instead of from memory once per output block.
 #include "common/base.glsl"
 #ifndef K
 #define K 3
@@ -34,9 +36,9 @@ const int NT = (NV + 3) / 4;     // texels holding them
 
 void main()
 {
-    int oy = int(gl_WorkGroupID.y);
-    int n = int(gl_WorkGroupID.z) / p.nob;
-    int ob = int(gl_WorkGroupID.z) % p.nob;
+    int oy = int(gl_WorkGroupID.z);
+    int n = int(gl_WorkGroupID.y) / p.nob;
+    int ob = int(gl_WorkGroupID.y) % p.nob;
     int x0 = int(gl_GlobalInvocationID.x) * 4; // first of this invocation's 4 outputs
     float acc[M][4];
     [[unroll]] for (int m = 0; m < M; m++) {

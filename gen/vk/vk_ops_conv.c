@@ -133,8 +133,8 @@ static void plan_fwd(vk_plan *pl, const gen_node *nd)
     vk_bind(d, nd->t[3]);
     vk_push(d, &pc, sizeof(pc));
     d->groups[0] = (uint32_t)ntx;
-    d->groups[1] = (uint32_t)oh;
-    d->groups[2] = (uint32_t)(c->n * nob);
+    d->groups[1] = (uint32_t)(c->n * nob);
+    d->groups[2] = (uint32_t)oh;
     VG_ASSERT(oh <= 65535 && c->n * nob <= 65535);
 }
 
