@@ -539,10 +539,16 @@ static int host_is_big_endian(void)
 int gen_st_read_f32(const gen_st_file *f, const char *name, int ndim, const int64_t *shape,
                     float *dst)
 {
+    /* the name is quoted and escaped in messages: it may come from the file (found by
+     * fuzz_safetensors: a name with a terminal escape) */
     const gen_st_tensor *t = gen_st_find(f, name);
+    int ret = VG_OK;
+    vg_json_buf qb;
+    vg_json_buf_init(&qb);
     if (!t) {
-        vg_error("%s: tensor %s is missing", f->what, name);
-        return VG_ERR_NOT_FOUND;
+        vg_error("%s: tensor %s is missing", f->what, quote(&qb, name, strlen(name)));
+        ret = VG_ERR_NOT_FOUND;
+        goto done;
     }
     int same = t->ndim == ndim;
     for (int i = 0; same && i < ndim; i++) same = t->shape[i] == shape[i];
@@ -550,13 +556,16 @@ int gen_st_read_f32(const gen_st_file *f, const char *name, int ndim, const int6
         char got[200], want[200];
         format_shape(got, sizeof got, t->ndim, t->shape);
         format_shape(want, sizeof want, ndim, shape);
-        vg_error("%s: tensor %s has shape %s, expected %s", f->what, name, got, want);
-        return VG_ERR_FORMAT;
+        vg_error("%s: tensor %s has shape %s, expected %s", f->what, quote(&qb, name, strlen(name)),
+                 got, want);
+        ret = VG_ERR_FORMAT;
+        goto done;
     }
     if (t->dtype != GEN_ST_F32) {
-        vg_error("%s: tensor %s has dtype %s, expected F32", f->what, name,
-                 gen_st_dtype_name(t->dtype));
-        return VG_ERR_FORMAT;
+        vg_error("%s: tensor %s has dtype %s, expected F32", f->what,
+                 quote(&qb, name, strlen(name)), gen_st_dtype_name(t->dtype));
+        ret = VG_ERR_FORMAT;
+        goto done;
     }
     if (t->nbytes) memcpy(dst, t->data, t->nbytes);
     if (host_is_big_endian()) {
@@ -569,7 +578,9 @@ int gen_st_read_f32(const gen_st_file *f, const char *name, int ndim, const int6
             p[3] = a;
         }
     }
-    return VG_OK;
+done:
+    vg_json_buf_fini(&qb);
+    return ret;
 }
 
 /* ------------------------------------------------------------------------------------ */

@@ -247,15 +247,15 @@ static void test_accept_edge(void)
         float y[3] = {7, 7, 7};
         log_clear();
         VT_CHECK(gen_st_read_f32(f, "h", 1, shp, y) == VG_ERR_FORMAT, "F16 read as F32");
-        VT_CHECK(strstr(log_text, "good.safetensors: tensor h has dtype F16, expected F32"), "%s",
-                 log_text);
+        VT_CHECK(strstr(log_text, "good.safetensors: tensor \"h\" has dtype F16, expected F32"),
+                 "%s", log_text);
         log_clear();
         VT_CHECK(gen_st_read_f32(f, "s", 2, shp, y) == VG_ERR_FORMAT, "wrong rank");
-        VT_CHECK(strstr(log_text, "good.safetensors: tensor s has shape [], expected [3,1]"), "%s",
-                 log_text);
+        VT_CHECK(strstr(log_text, "good.safetensors: tensor \"s\" has shape [], expected [3,1]"),
+                 "%s", log_text);
         log_clear();
         VT_CHECK(gen_st_read_f32(f, "missing.weight", 2, shp, y) == VG_ERR_NOT_FOUND, "missing");
-        VT_CHECK(strstr(log_text, "good.safetensors: tensor missing.weight is missing"), "%s",
+        VT_CHECK(strstr(log_text, "good.safetensors: tensor \"missing.weight\" is missing"), "%s",
                  log_text);
         VT_CHECK(y[0] == 7 && y[1] == 7 && y[2] == 7, "dst untouched on failure");
     }
@@ -352,7 +352,7 @@ static void test_round_trip(void)
         int64_t wrong[4] = {2, 3, 9, 9};
         log_clear();
         VT_CHECK(gen_st_read_f32(f, "enc0.conv.weight", 4, wrong, w2) == VG_ERR_FORMAT, "shape");
-        VT_CHECK(strstr(log_text, "tensor enc0.conv.weight has shape [2,3,3,3], expected "
+        VT_CHECK(strstr(log_text, "tensor \"enc0.conv.weight\" has shape [2,3,3,3], expected "
                                   "[2,3,9,9]"),
                  "%s", log_text);
         /* data offsets are contiguous in insertion order */
