@@ -350,7 +350,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 int main(void)
 {
-    snprintf(scratch, sizeof(scratch), "/tmp/vrgen-test-file-XXXXXX");
+    vt_tmp_template(scratch, sizeof(scratch), "vrgen-test-file");
     if (!mkdtemp(scratch)) {
         printf("skip: cannot create a scratch folder under /tmp\n");
         return VT_SKIP;

@@ -955,7 +955,7 @@ int main(void)
                "test clips\n");
         return VT_SKIP;
     }
-    snprintf(dir, sizeof(dir), "/tmp/vrgen-pl-input-XXXXXX");
+    vt_tmp_template(dir, sizeof(dir), "vrgen-pl-input");
     if (!mkdtemp(dir)) {
         fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
         return 1;

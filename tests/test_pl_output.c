@@ -907,7 +907,7 @@ int main(void)
         printf("test_pl_output: skipped: the ffmpeg command is needed to generate inputs\n");
         return VT_SKIP;
     }
-    snprintf(g_dir, sizeof(g_dir), "/tmp/vrgen-test-output-XXXXXX");
+    vt_tmp_template(g_dir, sizeof(g_dir), "vrgen-test-output");
     if (!mkdtemp(g_dir)) {
         perror("mkdtemp");
         return 1;

@@ -385,7 +385,7 @@ static void test_folders(void)
 
 int main(void)
 {
-    snprintf(scratch, sizeof(scratch), "/tmp/vrgen-test-seq-XXXXXX");
+    vt_tmp_template(scratch, sizeof(scratch), "vrgen-test-seq");
     if (!mkdtemp(scratch)) {
         printf("skip: cannot create a scratch folder under /tmp\n");
         return VT_SKIP;

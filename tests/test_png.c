@@ -816,7 +816,7 @@ static void test_mem_fuzz(void)
 
 int main(void)
 {
-    snprintf(scratch, sizeof(scratch), "/tmp/vrgen-test-png-XXXXXX");
+    vt_tmp_template(scratch, sizeof(scratch), "vrgen-test-png");
     if (!mkdtemp(scratch)) {
         printf("skip: cannot create a scratch folder under /tmp\n");
         return VT_SKIP;

@@ -28,6 +28,13 @@ static int vt_failures;
     } while (0)
 
 /* Deterministic xorshift RNG so failures reproduce. */
+/* Writes "$TMPDIR/NAME-XXXXXX" (default /tmp) into buf, a template for mkdtemp/mkstemp. */
+static inline void vt_tmp_template(char *buf, size_t n, const char *name)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(buf, n, "%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
+}
+
 typedef struct vt_rng {
     uint64_t s;
 } vt_rng;
