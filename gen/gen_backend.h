@@ -29,6 +29,9 @@ typedef struct gen_backend_config {
     gen_backend_kind kind;
     const char *device; /* Vulkan device: NULL = best, "N" = index, else a name substring */
     int validation;     /* 1: enable the Khronos validation layer, 2: also synchronization */
+    /* Vulkan: instance, device and device choice through these (an OpenXR runtime's
+     * XR_KHR_vulkan_enable2), NULL = vrgen's own; gen/gen_vk.h */
+    const struct gen_vk_hooks *vk_hooks;
 } gen_backend_config;
 
 typedef struct gen_backend gen_backend;

@@ -34,6 +34,7 @@
 #include "common/vg_opt.h"
 #include "common/vg_time.h"
 #include "gen/gen_tile.h"
+#include "pipeline/pl_planes.h"
 #include "pipeline/pl_png.h"
 #include "pipeline/pl_queue.h"
 #include "pipeline/pl_seq.h"
@@ -225,29 +226,6 @@ static void *encode_main(void *arg)
 }
 
 /* --- GPU stage ---------------------------------------------------------------------- */
-
-static gen_colorspace colorspace_of(const pl_video_info *v)
-{
-    if (v->is_rgb) return GEN_CS_RGB;
-    return v->cs_resolved == 2020  ? GEN_CS_BT2020
-           : v->cs_resolved == 709 ? GEN_CS_BT709
-                                   : GEN_CS_BT601;
-}
-
-/* Plane layout of a w x h picture: 256-byte aligned planes, rows padded to 4 bytes. */
-static size_t layout_planes(gen_yuv_desc *d, int w, int h)
-{
-    int bps = d->bits > 8 ? 2 : 1;
-    size_t off = 0;
-    for (int i = 0; i < 3; i++) {
-        int pw = i ? (w + (1 << d->log2_cw) - 1) >> d->log2_cw : w;
-        int ph = i ? (h + (1 << d->log2_ch) - 1) >> d->log2_ch : h;
-        d->stride[i] = (pw * bps + 3) / 4 * 4;
-        d->offset[i] = off;
-        off += ((size_t)d->stride[i] * ph + 255) / 256 * 256;
-    }
-    return off;
-}
 
 /* Layout and eyes from the options, else the file's metadata, else its name. */
 static void resolve_layout(const job *j, pl_layout *layout, pl_eyes *eyes)
@@ -489,7 +467,7 @@ static int setup_gpu(job *j, const AVFrame *f)
                       .bits = v->bits,
                       .log2_cw = v->log2_chroma_w,
                       .log2_ch = v->log2_chroma_h,
-                      .cs = colorspace_of(v),
+                      .cs = pl_planes_colorspace(v),
                       .full_range = v->full_range};
     int rot = j->rotation == 90 || j->rotation == 270;
     j->pw = rot ? eh : ew;
@@ -501,13 +479,13 @@ static int setup_gpu(job *j, const AVFrame *f)
     j->in_bytes = j->out_bytes = 0;
     for (int e = 0; e < j->eyes; e++) {
         j->din[e] = d;
-        size_t n = layout_planes(&j->din[e], ew, eh);
+        size_t n = pl_planes_layout(&j->din[e], ew, eh);
         for (int i = 0; i < 3; i++) j->din[e].offset[i] += j->in_bytes;
         j->in_bytes += n;
         j->dout[e] = d;
         j->dout[e].width = j->pw;
         j->dout[e].height = j->ph;
-        n = layout_planes(&j->dout[e], j->pw, j->ph);
+        n = pl_planes_layout(&j->dout[e], j->pw, j->ph);
         for (int i = 0; i < 3; i++) j->dout[e].offset[i] += j->out_bytes;
         j->out_bytes += n;
     }
@@ -519,19 +497,9 @@ static int setup_gpu(job *j, const AVFrame *f)
 /* Copies each eye's part of the frame's planes into the packed host layout, uploads. */
 static int upload_frame(job *j, gpu_slot *sl, const AVFrame *f)
 {
-    for (int e = 0; e < j->eyes; e++) {
-        const gen_yuv_desc *d = &j->din[e];
-        int bps = d->bits > 8 ? 2 : 1;
-        for (int i = 0; i < 3; i++) {
-            int sx = i ? d->log2_cw : 0, sy = i ? d->log2_ch : 0;
-            int w = (d->width + (1 << sx) - 1) >> sx, h = (d->height + (1 << sy) - 1) >> sy;
-            int x0 = e ? j->eye_dx >> sx : 0, y0 = e ? j->eye_dy >> sy : 0;
-            for (int y = 0; y < h; y++)
-                memcpy(j->host_in + d->offset[i] + (size_t)y * d->stride[i],
-                       f->data[i] + (size_t)(y0 + y) * f->linesize[i] + (size_t)x0 * bps,
-                       (size_t)w * bps);
-        }
-    }
+    for (int e = 0; e < j->eyes; e++)
+        pl_planes_copy(&j->din[e], f, e ? j->eye_dx : 0, e ? j->eye_dy : 0,
+                       (unsigned char *)j->host_in);
     return gen_tensor_upload(j->be, sl->packed_in, (const float *)j->host_in);
 }
 

@@ -14,6 +14,7 @@
 #include "common/vg_error.h"
 #include "common/vg_log.h"
 #include "gen/gen_device.h"
+#include "gen/gen_vk.h"
 
 #define VALIDATION_LAYER "VK_LAYER_KHRONOS_validation"
 
@@ -114,7 +115,8 @@ static const char *no_device_help =
     "(runs on the CPU); GPU drivers come with mesa-vulkan-drivers (AMD, Intel) or the vendor "
     "(NVIDIA)";
 
-static int create_instance(int validation, VkInstance *out, gen_vk_ctx *c)
+static int create_instance(int validation, VkInstance *out, gen_vk_ctx *c,
+                           const gen_vk_hooks *hooks)
 {
     int ret = VG_OK;
     VkApplicationInfo app = {
@@ -150,7 +152,8 @@ static int create_instance(int validation, VkInstance *out, gen_vk_ctx *c)
         ci.ppEnabledExtensionNames = exts;
         if (validation >= 2) ci.pNext = &features;
     }
-    VkResult r = vkCreateInstance(&ci, NULL, out);
+    VkResult r = hooks ? hooks->create_instance(hooks->user, &ci, out)
+                       : vkCreateInstance(&ci, NULL, out);
     if (r == VK_ERROR_INCOMPATIBLE_DRIVER || r == VK_ERROR_INITIALIZATION_FAILED) {
         vg_error("no Vulkan 1.2 driver found (vkCreateInstance: %s): %s", gen_vk_result_str(r),
                  no_device_help);
@@ -198,7 +201,7 @@ static const char *type_name(VkPhysicalDeviceType t)
     }
 }
 
-static int compute_queue_family(VkPhysicalDevice pd, uint32_t *family)
+static int compute_queue_family(VkPhysicalDevice pd, uint32_t *family, int graphics)
 {
     uint32_t n = 0;
     vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, NULL);
@@ -206,9 +209,11 @@ static int compute_queue_family(VkPhysicalDevice pd, uint32_t *family)
     if (!q) return 0;
     vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, q);
     int found = 0;
-    /* prefer a family with compute (the graphics+compute family is fine: one queue) */
+    /* prefer a family with compute (the graphics+compute family is fine: one queue); an
+     * OpenXR runtime copies and composites on our queue, so it wants graphics too */
+    VkQueueFlags want = VK_QUEUE_COMPUTE_BIT | (graphics ? VK_QUEUE_GRAPHICS_BIT : 0);
     for (uint32_t i = 0; i < n && !found; i++)
-        if (q[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
+        if ((q[i].queueFlags & want) == want) {
             *family = i;
             found = 1;
         }
@@ -290,7 +295,7 @@ static void describe(VkPhysicalDevice pd, gen_device_info *d)
     }
 
     uint32_t family;
-    d->usable = gen_vk_check_requirements(&props, compute_queue_family(pd, &family), d->why,
+    d->usable = gen_vk_check_requirements(&props, compute_queue_family(pd, &family, 0), d->why,
                                           sizeof(d->why));
     switch (props.deviceType) {
     case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
@@ -367,7 +372,7 @@ int gen_device_list(const char *want, gen_device_info **list, int *count, int *c
     *list = NULL;
     *count = 0;
     *chosen = -1;
-    int ret = create_instance(0, &inst, NULL);
+    int ret = create_instance(0, &inst, NULL, NULL);
     if (ret < 0) return ret;
     ret = enumerate(inst, &pds, list, count);
     if (ret == VG_OK) *chosen = choose(*list, *count, want);
@@ -398,6 +403,7 @@ static void vk_destroy(gen_backend *be)
     pthread_mutex_destroy(&c->queue_lock);
     pthread_mutex_destroy(&c->mem_lock);
     pthread_mutex_destroy(&c->pipe_lock);
+    pthread_mutex_destroy(&c->xfer_lock);
     free(c);
 }
 
@@ -418,7 +424,7 @@ fail:
     return ret;
 }
 
-static int create_device(gen_vk_ctx *c, const gen_device_info *info)
+static int create_device(gen_vk_ctx *c, const gen_vk_hooks *hooks)
 {
     int ret = VG_OK;
     float prio = 1.0f;
@@ -433,7 +439,10 @@ static int create_device(gen_vk_ctx *c, const gen_device_info *info)
         .queueCreateInfoCount = 1,
         .pQueueCreateInfos = &qi,
     };
-    GEN_VK_CHECK(vkCreateDevice(c->phys, &di, NULL, &c->device));
+    if (hooks)
+        GEN_VK_CHECK(hooks->create_device(hooks->user, c->phys, &di, &c->device));
+    else
+        GEN_VK_CHECK(vkCreateDevice(c->phys, &di, NULL, &c->device));
     vkGetDeviceQueue(c->device, c->queue_family, 0, &c->queue);
 fail:
     return ret;
@@ -441,6 +450,7 @@ fail:
 
 int gen_vk_backend_create(const gen_backend_config *cfg, gen_backend **out)
 {
+    const gen_vk_hooks *hooks = cfg ? cfg->vk_hooks : NULL;
     gen_vk_ctx *c = calloc(1, sizeof(*c));
     VkPhysicalDevice *pds = NULL;
     gen_device_info *infos = NULL;
@@ -452,12 +462,26 @@ int gen_vk_backend_create(const gen_backend_config *cfg, gen_backend **out)
     pthread_mutex_init(&c->queue_lock, NULL);
     pthread_mutex_init(&c->mem_lock, NULL);
     pthread_mutex_init(&c->pipe_lock, NULL);
+    pthread_mutex_init(&c->xfer_lock, NULL);
 
-    ret = create_instance(validation_level(cfg), &c->instance, c);
+    ret = create_instance(validation_level(cfg), &c->instance, c, hooks);
     if (ret < 0) goto fail;
     ret = enumerate(c->instance, &pds, &infos, &count);
     if (ret < 0) goto fail;
     int idx = choose(infos, count, cfg ? cfg->device : NULL);
+    if (hooks) { /* the OpenXR runtime names the device */
+        VkPhysicalDevice pd = VK_NULL_HANDLE;
+        GEN_VK_CHECK(hooks->get_physical_device(hooks->user, c->instance, &pd));
+        idx = -1;
+        for (int i = 0; i < count; i++)
+            if (pds[i] == pd) idx = i;
+        if (idx >= 0 && !infos[idx].usable) {
+            vg_error("the OpenXR runtime's Vulkan device %s cannot run vrgen: %s", infos[idx].name,
+                     infos[idx].why);
+            ret = VG_ERR_NO_DEVICE;
+            goto fail;
+        }
+    }
     if (idx < 0) {
         if (cfg && cfg->device && *cfg->device)
             vg_error("--device %s: no usable Vulkan device matches (see `vrgen info`)",
@@ -470,7 +494,12 @@ int gen_vk_backend_create(const gen_backend_config *cfg, gen_backend **out)
         goto fail;
     }
     c->phys = pds[idx];
-    compute_queue_family(c->phys, &c->queue_family);
+    if (!compute_queue_family(c->phys, &c->queue_family, hooks != NULL)) {
+        vg_error("%s has no queue family with compute%s", infos[idx].name,
+                 hooks ? " and graphics (needed to share it with the OpenXR runtime)" : "");
+        ret = VG_ERR_NO_DEVICE;
+        goto fail;
+    }
     vkGetPhysicalDeviceProperties(c->phys, &c->props);
     vkGetPhysicalDeviceMemoryProperties(c->phys, &c->memprops);
     snprintf(c->base.name, sizeof(c->base.name), "vulkan (%.200s, %s)", infos[idx].name,
@@ -478,7 +507,7 @@ int gen_vk_backend_create(const gen_backend_config *cfg, gen_backend **out)
     vg_verbose("Vulkan device: %s [%s], driver %s", infos[idx].name, infos[idx].type,
                infos[idx].driver);
 
-    ret = create_device(c, &infos[idx]);
+    ret = create_device(c, hooks);
     if (ret < 0) goto fail;
     ret = vk_mem_init(c);
     if (ret < 0) goto fail;
@@ -506,3 +535,30 @@ static const gen_backend_vtbl vk_vtbl = {
     .prog_wait = vk_prog_wait,
     .prog_release = vk_prog_release,
 };
+
+/* --- handles for code that shares the device (gen_vk.h) ----------------------------- */
+
+int gen_vk_get_handles(gen_backend *be, gen_vk_handles *h)
+{
+    if (!be || be->kind != GEN_BACKEND_VULKAN) return VG_ERR_INVALID;
+    gen_vk_ctx *c = (gen_vk_ctx *)be;
+    *h = (gen_vk_handles){c->instance, c->phys, c->device, c->queue, c->queue_family, 0};
+    return VG_OK;
+}
+
+void gen_vk_tensor_buffer(gen_tensor t, VkBuffer *buf, VkDeviceSize *off)
+{
+    vk_buf *b = (vk_buf *)t.buf;
+    *buf = b->buffer;
+    *off = (VkDeviceSize)t.off * sizeof(float);
+}
+
+void gen_vk_queue_lock(gen_backend *be)
+{
+    pthread_mutex_lock(&((gen_vk_ctx *)be)->queue_lock);
+}
+
+void gen_vk_queue_unlock(gen_backend *be)
+{
+    pthread_mutex_unlock(&((gen_vk_ctx *)be)->queue_lock);
+}

@@ -82,6 +82,7 @@ typedef struct gen_vk_ctx {
     VkCommandPool xfer_pool;
     VkCommandBuffer xfer_cmd;
     VkFence xfer_fence;
+    pthread_mutex_t xfer_lock; /* the ring is shared by threads (viewer: worker + frame loop) */
 
     /* pipelines: created on first use, kept for the context's life */
     VkPipelineCache pcache;

@@ -361,7 +361,10 @@ int vk_upload(gen_backend *be, gen_tensor t, const float *src)
         memcpy(dst, src, gen_tensor_len(t) * sizeof(float));
         return VG_OK;
     }
-    return staged_copy(c, t, (float *)src, 0);
+    pthread_mutex_lock(&c->xfer_lock);
+    int ret = staged_copy(c, t, (float *)src, 0);
+    pthread_mutex_unlock(&c->xfer_lock);
+    return ret;
 }
 
 int vk_download(gen_backend *be, gen_tensor t, float *dst)
@@ -372,5 +375,8 @@ int vk_download(gen_backend *be, gen_tensor t, float *dst)
         memcpy(dst, src, gen_tensor_len(t) * sizeof(float));
         return VG_OK;
     }
-    return staged_copy(c, t, dst, 1);
+    pthread_mutex_lock(&c->xfer_lock);
+    int ret = staged_copy(c, t, dst, 1);
+    pthread_mutex_unlock(&c->xfer_lock);
+    return ret;
 }
