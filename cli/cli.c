@@ -10,7 +10,7 @@
 
 int cli_exit_override = -1;
 
-const char *const cli_backend_names[] = {"auto", "vulkan", "ref", NULL};
+const char *const cli_backend_names[] = {"auto", "vulkan", "ref", "cpu", NULL};
 
 int cli_parse(const char *cmd, const char *usage, const char *about, const vg_opt *table, void *cfg,
               int argc, char **argv, vg_strlist *positional)
@@ -40,7 +40,8 @@ int cli_parse(const char *cmd, const char *usage, const char *about, const vg_op
 
 int cli_backend(const cli_common *c, gen_backend **be)
 {
-    static const gen_backend_kind kinds[] = {GEN_BACKEND_AUTO, GEN_BACKEND_VULKAN, GEN_BACKEND_REF};
+    static const gen_backend_kind kinds[] = {GEN_BACKEND_AUTO, GEN_BACKEND_VULKAN, GEN_BACKEND_REF,
+                                             GEN_BACKEND_CPU};
     gen_backend_config cfg = {.kind = kinds[c->backend], .device = c->device};
     return gen_backend_create(&cfg, be);
 }

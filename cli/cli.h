@@ -20,7 +20,7 @@ typedef struct cli_common {
     int backend; /* index into cli_backend_names */
 } cli_common;
 
-extern const char *const cli_backend_names[]; /* "auto", "vulkan", "ref" */
+extern const char *const cli_backend_names[]; /* "auto", "vulkan", "ref", "cpu" */
 
 /* Table entries for the common options, for a struct whose member `common` is cli_common.
  * Use CLI_COMMON_OPTS(struct_type) at the end of a table, before the terminator. */
@@ -43,7 +43,9 @@ extern const char *const cli_backend_names[]; /* "auto", "vulkan", "ref" */
          "Vulkan device by index or name (see vrgen info)"},                                       \
     {                                                                                              \
         "backend", NULL, VG_OPT_ENUM, offsetof(T, common.backend), "auto", 0, 0,                   \
-            cli_backend_names, NULL, "compute backend"                                             \
+            cli_backend_names, NULL,                                                               \
+            "compute backend: auto (Vulkan on a GPU, else cpu; see vrgen info), vulkan, ref "      \
+            "(slow plain-C reference), cpu (native SIMD, VRGEN_THREADS threads)"                   \
     }
 
 /*

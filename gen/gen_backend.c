@@ -17,9 +17,15 @@ int gen_backend_create(const gen_backend_config *cfg, gen_backend **out)
     switch (cfg->kind) {
     case GEN_BACKEND_REF:
         return gen_ref_backend_create(cfg, out);
-    case GEN_BACKEND_AUTO:
+    case GEN_BACKEND_AUTO: {
+        gen_backend_config c = *cfg;
+        c.kind = gen_backend_auto(cfg, NULL, 0);
+        return c.kind == GEN_BACKEND_AUTO ? VG_ERR_INVALID : gen_backend_create(&c, out);
+    }
     case GEN_BACKEND_VULKAN:
         return gen_vk_backend_create(cfg, out);
+    case GEN_BACKEND_CPU:
+        return gen_cpu_backend_create(cfg, out);
     default:
         return VG_ERR_INVALID;
     }

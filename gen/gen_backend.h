@@ -7,8 +7,8 @@
  * descriptor sets and one command buffer); gen_prog_run() replays it. Replaying allocates
  * nothing. The ops and their exact semantics are in gen_ops.h.
  *
- * Backends: the plain-C reference (tests), Vulkan (the product). The interface is the
- * same for a third (fast CPU) backend.
+ * Backends: the plain-C reference (tests), Vulkan (the product, GPUs), and the fast
+ * native CPU backend (gen/cpu/, for machines whose only Vulkan device is a CPU).
  */
 #ifndef GEN_BACKEND_H
 #define GEN_BACKEND_H
@@ -19,9 +19,10 @@
 #include "gen/gen_ops.h"
 
 typedef enum gen_backend_kind {
-    GEN_BACKEND_AUTO = 0, /* Vulkan on the best device */
+    GEN_BACKEND_AUTO = 0, /* gen_backend_auto(): Vulkan on a GPU, else the fast CPU backend */
     GEN_BACKEND_REF,      /* plain-C reference */
     GEN_BACKEND_VULKAN,
+    GEN_BACKEND_CPU, /* native CPU kernels (SIMD, threads; VRGEN_THREADS sets the count) */
     GEN_BACKEND_KIND_COUNT
 } gen_backend_kind;
 
@@ -66,6 +67,12 @@ typedef struct gen_backend_stats {
     uint64_t submits;         /* queue submissions */
     uint64_t validation_msgs; /* validation layer messages (warnings and errors) */
 } gen_backend_stats;
+
+/* What GEN_BACKEND_AUTO becomes for cfg: GEN_BACKEND_VULKAN on a GPU (or whenever
+ * cfg->device names a device), GEN_BACKEND_CPU when the best Vulkan device is a CPU
+ * implementation (lavapipe, SwiftShader) or there is none; the environment variable
+ * VRGEN_BACKEND=cpu|vulkan|ref overrides. Writes a one-line reason into why (may be NULL). */
+gen_backend_kind gen_backend_auto(const gen_backend_config *cfg, char *why, size_t why_len);
 
 /* Creates a backend. Errors: VG_ERR_NO_DEVICE (with a message saying what is missing and
  * how to get it), VG_ERR_DEVICE. *out is owned by the caller: gen_backend_destroy(). */

@@ -103,6 +103,7 @@ struct gen_prog {
 /* Backend constructors. */
 int gen_ref_backend_create(const gen_backend_config *cfg, gen_backend **out);
 int gen_vk_backend_create(const gen_backend_config *cfg, gen_backend **out);
+int gen_cpu_backend_create(const gen_backend_config *cfg, gen_backend **out);
 
 /* The reference executor: runs one node on host memory with the gen_ref_* functions.
  * base(t) gives the host pointer of a tensor. Shared by host-memory backends. */

@@ -1,0 +1,194 @@
+/*
+ * cpu_backend.c - the fast native CPU backend: buffers in host memory (64-byte aligned),
+ * a persistent thread pool, SIMD kernels picked for this CPU at run time, and programs
+ * that run node by node in the calling thread (submit is synchronous; wait returns at
+ * once). Compile plans every node: convolutions get their tap tables and a slice of one
+ * per-program scratch buffer, instance norms absorb an in-place activation that follows;
+ * ops without a fast version run through the reference (gen_ref_exec_node), so the backend
+ * is complete. Replaying allocates nothing.
+ *
+ * Threads: VRGEN_THREADS, else the number of online CPUs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/vg_error.h"
+#include "common/vg_log.h"
+#include "gen/cpu/cpu_priv.h"
+
+const cpu_kern *cpu_kern_select(void)
+{
+    const char *want = getenv("VRGEN_CPU_ISA");
+#ifdef CPU_KERN_X86
+    __builtin_cpu_init();
+    int has512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    int has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (want && strcmp(want, "generic") == 0) return &cpu_kern_generic;
+    if (want && strcmp(want, "avx2") == 0 && has2) return &cpu_kern_avx2;
+    if (has512) return &cpu_kern_avx512;
+    if (has2) return &cpu_kern_avx2;
+#else
+    (void)want;
+#endif
+    return &cpu_kern_generic;
+}
+
+static void cpu_destroy(gen_backend *gb)
+{
+    cpu_backend *be = (cpu_backend *)gb;
+    cpu_pool_destroy(&be->pool);
+    free(be);
+}
+
+static int cpu_buf_create(gen_backend *be, size_t nfloats, gen_buf **out)
+{
+    cpu_buf *b = calloc(1, sizeof(*b));
+    if (!b) return VG_ERR_NOMEM;
+    size_t bytes = (nfloats * sizeof(float) + 63) & ~(size_t)63;
+    b->data = aligned_alloc(64, bytes);
+    if (!b->data) {
+        free(b);
+        return VG_ERR_NOMEM;
+    }
+    b->base.be = be;
+    b->base.len = nfloats;
+    be->stats.buffers++;
+    be->stats.mem_allocs++;
+    *out = &b->base;
+    return VG_OK;
+}
+
+static void cpu_buf_destroy(gen_buf *gb)
+{
+    cpu_buf *b = (cpu_buf *)gb;
+    free(b->data);
+    free(b);
+}
+
+static int cpu_upload(gen_backend *be, gen_tensor t, const float *src)
+{
+    memcpy(cpu_ptr(t), src, gen_tensor_len(t) * sizeof(float));
+    return VG_OK;
+}
+
+static int cpu_download(gen_backend *be, gen_tensor t, float *dst)
+{
+    memcpy(dst, cpu_ptr(t), gen_tensor_len(t) * sizeof(float));
+    return VG_OK;
+}
+
+static void cpu_release(gen_prog *p)
+{
+    cpu_prog *cp = p->impl;
+    if (!cp) return;
+    if (cp->plans)
+        for (int i = 0; i < p->count; i++) cpu_conv_plan_fini(&cp->plans[i].conv);
+    free(cp->plans);
+    free(cp->scratch);
+    free(cp);
+    p->impl = NULL;
+}
+
+static int cpu_compile(gen_prog *p)
+{
+    cpu_backend *be = (cpu_backend *)p->be;
+    cpu_prog *cp = calloc(1, sizeof(*cp));
+    if (!cp) return VG_ERR_NOMEM;
+    p->impl = cp;
+    cp->plans = calloc((size_t)(p->count ? p->count : 1), sizeof(*cp->plans));
+    if (!cp->plans) goto nomem;
+    const int no_fuse = getenv("VRGEN_CPU_NO_FUSE") != NULL;
+    for (int i = 0; i < p->count; i++) {
+        const gen_node *nd = &p->nodes[i];
+        cpu_node_plan *pl = &cp->plans[i];
+        if (pl->skip) continue;
+        size_t need = 0;
+        if (nd->op == GEN_OP_CONV2D_FWD || nd->op == GEN_OP_CONV2D_BWD) {
+            cpu_conv_plan_init(&pl->conv, &nd->conv, nd->op == GEN_OP_CONV2D_BWD, be->k, &need);
+            pl->fast = 1;
+        } else if (cpu_ops_supported(nd)) {
+            pl->fast = 1;
+            if (!no_fuse && i + 1 < p->count && cpu_ops_can_fuse_act(nd, &p->nodes[i + 1])) {
+                pl->fuse_act = 1;
+                cp->plans[i + 1].skip = 1;
+            }
+        }
+        if (need > cp->scratch_len) cp->scratch_len = need;
+    }
+    if (cp->scratch_len) {
+        cp->scratch = aligned_alloc(64, cp->scratch_len * sizeof(float));
+        if (!cp->scratch) goto nomem;
+        p->be->stats.mem_allocs++;
+    }
+    return VG_OK;
+nomem:
+    vg_error("cpu backend: out of memory compiling a program of %d nodes (%zu MB of scratch)",
+             p->count, cp->scratch_len * sizeof(float) >> 20);
+    cpu_release(p);
+    return VG_ERR_NOMEM;
+}
+
+static int cpu_submit(gen_prog *p)
+{
+    cpu_backend *be = (cpu_backend *)p->be;
+    cpu_prog *cp = p->impl;
+    for (int i = 0; i < p->count; i++) {
+        const gen_node *nd = &p->nodes[i];
+        const cpu_node_plan *pl = &cp->plans[i];
+        if (pl->skip) continue;
+        if (!pl->fast)
+            gen_ref_exec_node(nd, cpu_ptr);
+        else if (nd->op == GEN_OP_CONV2D_FWD)
+            cpu_conv_forward(be, &pl->conv, nd, cp->scratch);
+        else if (nd->op == GEN_OP_CONV2D_BWD)
+            cpu_conv_backward(be, &pl->conv, nd, cp->scratch);
+        else
+            cpu_ops_run(be, nd, pl->fuse_act, pl->fuse_act ? &p->nodes[i + 1] : NULL);
+    }
+    p->be->stats.submits++;
+    return VG_OK;
+}
+
+static int cpu_wait(gen_prog *p)
+{
+    return VG_OK;
+}
+
+static const gen_backend_vtbl cpu_vtbl = {
+    .destroy = cpu_destroy,
+    .buf_create = cpu_buf_create,
+    .buf_destroy = cpu_buf_destroy,
+    .upload = cpu_upload,
+    .download = cpu_download,
+    .prog_compile = cpu_compile,
+    .prog_submit = cpu_submit,
+    .prog_wait = cpu_wait,
+    .prog_release = cpu_release,
+};
+
+int gen_cpu_backend_create(const gen_backend_config *cfg, gen_backend **out)
+{
+    *out = NULL;
+    cpu_backend *be = calloc(1, sizeof(*be));
+    if (!be) return VG_ERR_NOMEM;
+    be->base.vt = &cpu_vtbl;
+    be->base.kind = GEN_BACKEND_CPU;
+    be->k = cpu_kern_select();
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *e = getenv("VRGEN_THREADS");
+    if (e && atoi(e) > 0) n = atoi(e);
+    if (n < 1) n = 1;
+    if (n > 256) n = 256;
+    int ret = cpu_pool_create((int)n, &be->pool);
+    if (ret < 0) {
+        free(be);
+        return ret;
+    }
+    be->nthreads = cpu_pool_threads(be->pool);
+    snprintf(be->base.name, sizeof(be->base.name), "cpu (%s, %d thread%s)", be->k->isa,
+             be->nthreads, be->nthreads == 1 ? "" : "s");
+    *out = &be->base;
+    return VG_OK;
+}

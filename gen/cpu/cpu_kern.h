@@ -1,0 +1,66 @@
+/*
+ * cpu_kern.h - the CPU backend's SIMD kernels, compiled once per instruction set
+ * (cpu_kern_avx512.c, cpu_kern_avx2.c, cpu_kern_generic.c from the one template
+ * cpu_kern.inc) and picked at run time by cpu_kern_select().
+ *
+ * The convolution works on a "wide" layout: the input, padded by the conv's pad mode and,
+ * for stride 2, split into its four polyphase planes, is stored as planes of hq x wq floats
+ * (`ps` floats apart), and output pixel (y, x) is flat index j = y * wq + x. Then every tap
+ * (input channel, ky, kx) is a constant offset into the padded input, toff[t], and
+ *     out[o][j] = sum_t w[o][t] * in[toff[t] + j]
+ * is one loop for every kernel size, stride and pad mode. Flat indices with x >= ow are
+ * computed and thrown away (2 to 5 % of the work for the generator's layers).
+ * Not here: padding, weight packing, scheduling (cpu_conv.c).
+ */
+#ifndef CPU_KERN_H
+#define CPU_KERN_H
+
+#include <stddef.h>
+
+/* One image of a convolution in the wide layout (forward, or the data gradient run as a
+ * forward convolution over the output gradient). */
+typedef struct cpu_conv_args {
+    const float *in;  /* padded input planes */
+    const float *wpk; /* packed weights: [ocp / ocb][taps][ocb] */
+    const int *toff;  /* taps offsets into `in` */
+    int taps;
+    int ocb;           /* output channels per block: the kernel's ocb8 or 4 */
+    int oc, ocp;       /* output channels stored, and rounded up to ocb */
+    int oh, ow, wq;    /* output rows and columns stored; flat row pitch */
+    float *out;        /* (oc, oh, ow) */
+    const float *bias; /* (oc) or NULL */
+} cpu_conv_args;
+
+/* Weight gradient: dw[o][t] += sum_j dout[o][j] * in[toff[t] + j] over a j range. */
+typedef struct cpu_dw_args {
+    const float *dout; /* (ocp, dstride): output gradient in the wide layout, 0 where x >= ow */
+    size_t dstride;
+    const float *in;
+    const int *toff; /* tapsp entries (padding taps point at offset 0) */
+    int ocp, tapsp;  /* multiples of dw_ocb and dw_tb */
+} cpu_dw_args;
+
+typedef struct cpu_kern {
+    const char *isa; /* "avx512", "avx2", "generic" */
+    int vw;          /* floats per vector */
+    int ocb8;        /* 8 when the forward has an 8-channel kernel, else 0 */
+    int block8;      /* flat pixels per forward block of the 8-channel kernel */
+    int block4;      /* flat pixels per forward block of the 4-channel kernel */
+    int dw_ocb, dw_tb;
+    /* Forward blocks [jb0, jb1) of block8 or block4 pixels (a->ocb), all channel blocks. */
+    void (*conv_fwd)(const cpu_conv_args *a, int jb0, int jb1);
+    /* Weight gradient over flat pixels [j0, j1) (multiples of vw); acc[o * tapsp + t] +=. */
+    void (*conv_dw)(const cpu_dw_args *a, int j0, int j1, double *acc);
+} cpu_kern;
+
+extern const cpu_kern cpu_kern_generic;
+#if defined(__x86_64__) || defined(__i386__)
+#define CPU_KERN_X86 1
+extern const cpu_kern cpu_kern_avx2;
+extern const cpu_kern cpu_kern_avx512;
+#endif
+
+/* The best kernels this CPU runs; VRGEN_CPU_ISA=generic|avx2|avx512 picks a lower one. */
+const cpu_kern *cpu_kern_select(void);
+
+#endif /* CPU_KERN_H */

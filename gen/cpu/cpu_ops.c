@@ -1,0 +1,311 @@
+/*
+ * cpu_ops.c - the CPU backend's fast versions of the ops around the convolutions:
+ * instance norm forward (optionally with the next node's activation fused in), apply and
+ * backward, activations forward and backward, add, axpby, fill, nearest 2x upsampling.
+ * Work is split by planes (norms, upsampling) or by fixed chunks of elements, so results
+ * do not depend on the thread count; sums over a plane run in float within chunks of 256
+ * and in double across them. Same semantics and gradient rule as gen_ops.h; every other op
+ * goes through the reference (gen_ref_exec_node).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "common/vg_assert.h"
+#include "gen/cpu/cpu_priv.h"
+
+#define CHUNK 16384 /* elements per item of an elementwise loop */
+
+static int same_tensor(gen_tensor a, gen_tensor b)
+{
+    return a.buf == b.buf && a.off == b.off && gen_tensor_len(a) == gen_tensor_len(b);
+}
+
+int cpu_ops_supported(const gen_node *nd)
+{
+    switch (nd->op) {
+    case GEN_OP_INSTNORM_FWD:
+    case GEN_OP_INSTNORM_APPLY:
+    case GEN_OP_INSTNORM_BWD:
+    case GEN_OP_ACT_FWD:
+    case GEN_OP_ACT_BWD:
+    case GEN_OP_ADD:
+    case GEN_OP_AXPBY:
+    case GEN_OP_FILL:
+        return 1;
+    case GEN_OP_UPSAMPLE_FWD:
+    case GEN_OP_UPSAMPLE_BWD:
+        return nd->mode == GEN_UPSAMPLE_NEAREST;
+    default:
+        return 0;
+    }
+}
+
+/* Whether node `act` may be fused into instance norm node `in` (in place on its output). */
+int cpu_ops_can_fuse_act(const gen_node *norm, const gen_node *act)
+{
+    return norm->op == GEN_OP_INSTNORM_FWD && act->op == GEN_OP_ACT_FWD &&
+           same_tensor(act->t[0], norm->t[0]) && same_tensor(act->t[1], norm->t[0]);
+}
+
+static inline float act1(int act, float alpha, float x)
+{
+    switch (act) {
+    case GEN_ACT_RELU:
+        return x > 0.0f ? x : 0.0f;
+    case GEN_ACT_LEAKY_RELU:
+        return x > 0.0f ? x : alpha * x;
+    case GEN_ACT_TANH:
+        return tanhf(x);
+    default:
+        return (float)(1.0 / (1.0 + exp(-(double)x)));
+    }
+}
+
+/* Sum and sum of squares about m of x[0 .. n - 1], float within 256-element chunks. */
+static void plane_sums(const float *x, int n, float m, double *s1, double *s2)
+{
+    double a1 = 0, a2 = 0;
+    for (int c0 = 0; c0 < n; c0 += 256) {
+        int c1 = c0 + 256 < n ? c0 + 256 : n;
+        float p1[8] = {0}, p2[8] = {0};
+        int i = c0;
+        for (; i + 8 <= c1; i += 8)
+            for (int l = 0; l < 8; l++) {
+                float d = x[i + l] - m;
+                p1[l] += d;
+                p2[l] += d * d;
+            }
+        for (; i < c1; i++) {
+            float d = x[i] - m;
+            p1[0] += d;
+            p2[0] += d * d;
+        }
+        for (int l = 0; l < 8; l++) a1 += p1[l], a2 += p2[l];
+    }
+    *s1 = a1;
+    *s2 = a2;
+}
+
+typedef struct op_job {
+    const gen_node *nd;
+    int fuse, act;
+    float alpha;
+    size_t len;
+} op_job;
+
+/* Instance norm forward / apply: item = channel, all images. */
+static void norm_item(void *ctx, int ch, int worker)
+{
+    const op_job *j = ctx;
+    const gen_node *nd = j->nd;
+    const gen_tensor *t = nd->t;
+    const int N = t[2].n, C = t[2].c, hw = t[2].h * t[2].w;
+    float *out = cpu_ptr(t[0]), *stats = cpu_ptr(t[1]);
+    const float *in = cpu_ptr(t[2]), *gamma = cpu_ptr(t[3]), *beta = cpu_ptr(t[4]);
+    for (int n = 0; n < N; n++) {
+        size_t p = (size_t)n * C + ch;
+        const float *x = in + p * hw;
+        float mean, rstd;
+        if (nd->op == GEN_OP_INSTNORM_FWD) {
+            double s1, s2;
+            plane_sums(x, hw, 0.0f, &s1, &s2);
+            double m = s1 / hw;
+            plane_sums(x, hw, (float)m, &s1, &s2); /* shifted: no cancellation */
+            double dm = s1 / hw, var = s2 / hw - dm * dm;
+            m += dm;
+            if (var < 0) var = 0;
+            mean = (float)m;
+            rstd = (float)(1.0 / sqrt(var + (double)GEN_IN_EPS));
+            stats[2 * p] = mean;
+            stats[2 * p + 1] = rstd;
+        } else {
+            mean = stats[2 * p];
+            rstd = stats[2 * p + 1];
+        }
+        /* (x - mean) * a + b, not x * a + (b - mean * a): no cancellation when |mean| >> std */
+        float a = rstd * gamma[ch], b = beta[ch];
+        float *y = out + p * hw;
+        if (j->fuse && j->act == GEN_ACT_RELU) {
+            for (int i = 0; i < hw; i++) {
+                float v = (x[i] - mean) * a + b;
+                y[i] = v > 0.0f ? v : 0.0f;
+            }
+        } else if (j->fuse) {
+            for (int i = 0; i < hw; i++) y[i] = act1(j->act, j->alpha, (x[i] - mean) * a + b);
+        } else {
+            for (int i = 0; i < hw; i++) y[i] = (x[i] - mean) * a + b;
+        }
+    }
+}
+
+static void norm_bwd_item(void *ctx, int ch, int worker)
+{
+    const op_job *j = ctx;
+    const gen_tensor *t = j->nd->t;
+    const int N = t[4].n, C = t[4].c, hw = t[4].h * t[4].w, acc = j->nd->acc;
+    float *din = t[0].buf ? cpu_ptr(t[0]) : NULL;
+    float *dgamma = t[1].buf ? cpu_ptr(t[1]) : NULL, *dbeta = t[2].buf ? cpu_ptr(t[2]) : NULL;
+    const float *dout = cpu_ptr(t[3]), *in = cpu_ptr(t[4]), *stats = cpu_ptr(t[5]);
+    const float *gamma = cpu_ptr(t[6]);
+    double sg = 0, sb = 0;
+    for (int n = 0; n < N; n++) {
+        size_t p = (size_t)n * C + ch;
+        const float *x = in + p * hw, *dy = dout + p * hw;
+        const float mean = stats[2 * p], rstd = stats[2 * p + 1];
+        double sdy = 0, sdyx = 0;
+        for (int c0 = 0; c0 < hw; c0 += 256) {
+            int c1 = c0 + 256 < hw ? c0 + 256 : hw;
+            float p1[8] = {0}, p2[8] = {0};
+            int i = c0;
+            for (; i + 8 <= c1; i += 8)
+                for (int l = 0; l < 8; l++) {
+                    float xh = (x[i + l] - mean) * rstd;
+                    p1[l] += dy[i + l];
+                    p2[l] += dy[i + l] * xh;
+                }
+            for (; i < c1; i++) {
+                p1[0] += dy[i];
+                p2[0] += dy[i] * ((x[i] - mean) * rstd);
+            }
+            for (int l = 0; l < 8; l++) sdy += p1[l], sdyx += p2[l];
+        }
+        sg += sdyx;
+        sb += sdy;
+        if (!din) continue;
+        const float mdy = (float)(sdy / hw), mdyx = (float)(sdyx / hw), gr = rstd * gamma[ch];
+        float *dx = din + p * hw;
+        if (acc)
+            for (int i = 0; i < hw; i++) dx[i] += gr * (dy[i] - mdy - (x[i] - mean) * rstd * mdyx);
+        else
+            for (int i = 0; i < hw; i++) dx[i] = gr * (dy[i] - mdy - (x[i] - mean) * rstd * mdyx);
+    }
+    if (dgamma) dgamma[ch] = (float)((double)dgamma[ch] + sg);
+    if (dbeta) dbeta[ch] = (float)((double)dbeta[ch] + sb);
+}
+
+/* Elementwise ops: item = CHUNK elements. */
+static void elem_item(void *ctx, int item, int worker)
+{
+    const op_job *j = ctx;
+    const gen_node *nd = j->nd;
+    const gen_tensor *t = nd->t;
+    size_t i0 = (size_t)item * CHUNK, i1 = i0 + CHUNK < j->len ? i0 + CHUNK : j->len;
+    switch (nd->op) {
+    case GEN_OP_ACT_FWD: {
+        float *y = cpu_ptr(t[0]);
+        const float *x = cpu_ptr(t[1]);
+        if (nd->mode == GEN_ACT_RELU)
+            for (size_t i = i0; i < i1; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        else
+            for (size_t i = i0; i < i1; i++) y[i] = act1(nd->mode, nd->alpha, x[i]);
+        break;
+    }
+    case GEN_OP_ACT_BWD: {
+        if (!t[0].buf) break;
+        float *dx = cpu_ptr(t[0]);
+        const float *dy = cpu_ptr(t[1]), *x = cpu_ptr(t[2]), *y = cpu_ptr(t[3]);
+        for (size_t i = i0; i < i1; i++) {
+            float g;
+            switch (nd->mode) {
+            case GEN_ACT_RELU:
+                g = x[i] > 0 ? dy[i] : 0.0f;
+                break;
+            case GEN_ACT_LEAKY_RELU:
+                g = x[i] > 0 ? dy[i] : nd->alpha * dy[i];
+                break;
+            case GEN_ACT_TANH:
+                g = dy[i] * (1.0f - y[i] * y[i]);
+                break;
+            default:
+                g = dy[i] * (y[i] * (1.0f - y[i]));
+            }
+            dx[i] = nd->acc ? dx[i] + g : g;
+        }
+        break;
+    }
+    case GEN_OP_ADD: {
+        float *y = cpu_ptr(t[0]);
+        const float *a = cpu_ptr(t[1]), *b = cpu_ptr(t[2]);
+        for (size_t i = i0; i < i1; i++) y[i] = a[i] + b[i];
+        break;
+    }
+    case GEN_OP_AXPBY: {
+        float *y = cpu_ptr(t[0]);
+        const float *x = cpu_ptr(t[1]);
+        const float al = nd->alpha, be = nd->beta;
+        if (be == 0.0f)
+            for (size_t i = i0; i < i1; i++) y[i] = al * x[i];
+        else
+            for (size_t i = i0; i < i1; i++) y[i] = al * x[i] + be * y[i];
+        break;
+    }
+    case GEN_OP_FILL: {
+        float *y = cpu_ptr(t[0]);
+        for (size_t i = i0; i < i1; i++) y[i] = nd->value;
+        break;
+    }
+    default:
+        VG_ASSERT(!"not an elementwise op");
+    }
+}
+
+/* Nearest 2x upsampling: item = plane. */
+static void up_item(void *ctx, int p, int worker)
+{
+    const op_job *j = ctx;
+    const gen_node *nd = j->nd;
+    if (nd->op == GEN_OP_UPSAMPLE_FWD) {
+        const gen_tensor *ti = &nd->t[1];
+        const int h = ti->h, w = ti->w;
+        const float *x = cpu_ptr(*ti) + (size_t)p * h * w;
+        float *y = cpu_ptr(nd->t[0]) + (size_t)p * 4 * h * w;
+        for (int r = 0; r < h; r++) {
+            float *y0 = y + (size_t)2 * r * 2 * w;
+            const float *xr = x + (size_t)r * w;
+            for (int c = 0; c < w; c++) y0[2 * c] = y0[2 * c + 1] = xr[c];
+            memcpy(y0 + 2 * w, y0, sizeof(float) * 2 * (size_t)w);
+        }
+    } else {
+        const gen_tensor *ti = &nd->t[0];
+        if (!ti->buf) return;
+        const int h = ti->h, w = ti->w;
+        float *dx = cpu_ptr(*ti) + (size_t)p * h * w;
+        const float *dy = cpu_ptr(nd->t[1]) + (size_t)p * 4 * h * w;
+        for (int r = 0; r < h; r++) {
+            const float *a = dy + (size_t)2 * r * 2 * w, *b = a + 2 * w;
+            float *d = dx + (size_t)r * w;
+            for (int c = 0; c < w; c++) {
+                float g = (a[2 * c] + a[2 * c + 1]) + (b[2 * c] + b[2 * c + 1]);
+                d[c] = nd->acc ? d[c] + g : g;
+            }
+        }
+    }
+}
+
+void cpu_ops_run(cpu_backend *be, const gen_node *nd, int fuse_act, const gen_node *act)
+{
+    op_job j = {nd};
+    if (fuse_act) {
+        j.fuse = 1;
+        j.act = act->mode;
+        j.alpha = act->alpha;
+    }
+    switch (nd->op) {
+    case GEN_OP_INSTNORM_FWD:
+    case GEN_OP_INSTNORM_APPLY:
+        cpu_pool_run(be->pool, nd->t[2].c, norm_item, &j);
+        break;
+    case GEN_OP_INSTNORM_BWD:
+        cpu_pool_run(be->pool, nd->t[4].c, norm_bwd_item, &j);
+        break;
+    case GEN_OP_UPSAMPLE_FWD:
+        cpu_pool_run(be->pool, nd->t[1].n * nd->t[1].c, up_item, &j);
+        break;
+    case GEN_OP_UPSAMPLE_BWD:
+        cpu_pool_run(be->pool, nd->t[1].n * nd->t[1].c, up_item, &j);
+        break;
+    default:
+        j.len = gen_tensor_len(nd->t[0].buf ? nd->t[0] : nd->t[1]);
+        cpu_pool_run(be->pool, (int)((j.len + CHUNK - 1) / CHUNK), elem_item, &j);
+    }
+}

@@ -1,0 +1,73 @@
+/*
+ * cpu_priv.h - the fast CPU backend's private types: its backend, buffer and program
+ * objects and the per-node plans that compile fills in. Private to gen/cpu/.
+ */
+#ifndef CPU_PRIV_H
+#define CPU_PRIV_H
+
+#include "gen/gen_backend_priv.h"
+#include "gen/cpu/cpu_kern.h"
+#include "gen/cpu/cpu_pool.h"
+
+typedef struct cpu_backend {
+    gen_backend base;
+    cpu_pool *pool;
+    const cpu_kern *k;
+    int nthreads;
+} cpu_backend;
+
+typedef struct cpu_buf {
+    gen_buf base;
+    float *data; /* 64-byte aligned */
+} cpu_buf;
+
+static inline float *cpu_ptr(gen_tensor t)
+{
+    return ((cpu_buf *)t.buf)->data + t.off;
+}
+
+/* How one convolution node runs (forward or backward); offsets are floats into the
+ * program's scratch. */
+typedef struct cpu_conv_plan {
+    int s, hp, wp, hq, wq, nplanes, oh, ow;
+    size_t ps;       /* plane stride of the padded input (hq * wq) */
+    size_t in_len;   /* padded input floats, slack included */
+    int taps, *toff; /* forward taps: ic * k * k */
+    int ocb, ocp, nj, nblocks;
+    size_t off_in, off_w; /* scratch: padded input, packed weights */
+    /* backward */
+    int kh;                  /* taps per axis of the data gradient: ceil(k / s) */
+    size_t dstride, dmargin; /* wide output gradient: row pitch, leading zeros */
+    int dw_ocp, tapsp, *toff_dw;
+    int bd_taps, bd_ocb, bd_ocp, bd_nblocks, *toff_bd;
+    size_t off_dout, off_dacc, off_bdw, off_dp;
+} cpu_conv_plan;
+
+/* What compile decided for one node. */
+typedef struct cpu_node_plan {
+    int fast;     /* runs on the CPU kernels, else through gen_ref_exec_node */
+    int fuse_act; /* instnorm forward also applies the next node's activation */
+    int skip;     /* fused into the previous node */
+    cpu_conv_plan conv;
+} cpu_node_plan;
+
+typedef struct cpu_prog {
+    cpu_node_plan *plans;
+    float *scratch;
+    size_t scratch_len;
+} cpu_prog;
+
+/* cpu_conv.c */
+void cpu_conv_plan_init(cpu_conv_plan *cp, const gen_conv2d_desc *d, int backward,
+                        const cpu_kern *k, size_t *scratch_len);
+void cpu_conv_plan_fini(cpu_conv_plan *cp);
+void cpu_conv_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *nd, float *scratch);
+void cpu_conv_backward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *nd,
+                       float *scratch);
+
+/* cpu_ops.c: the other fast ops; return 0 when the node is not handled. */
+int cpu_ops_supported(const gen_node *nd);
+int cpu_ops_can_fuse_act(const gen_node *norm, const gen_node *act);
+void cpu_ops_run(cpu_backend *be, const gen_node *nd, int fuse_act, const gen_node *act);
+
+#endif /* CPU_PRIV_H */
