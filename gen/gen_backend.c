@@ -577,3 +577,15 @@ void gen_rgb_to_yuv(gen_prog *p, gen_tensor packed, gen_tensor rgb, const gen_yu
     nd->yuv = *d;
     nd->rotation = rotation;
 }
+
+void gen_view_render(gen_prog *p, gen_tensor out, gen_tensor src, gen_tensor params,
+                     gen_view_layout layout)
+{
+    VG_ASSERT(layout >= GEN_VIEW_SCREEN && layout < GEN_VIEW_LAYOUT_COUNT);
+    VG_ASSERT(out.buf && src.buf && params.buf);
+    VG_ASSERT(out.n == 1 && out.c == 1);
+    VG_ASSERT(src.n == 1 && src.c == 3);
+    VG_ASSERT(gen_tensor_len(params) == GEN_VIEW_PARAMS_LEN);
+    gen_tensor t[] = {out, src, params};
+    push(p, GEN_OP_VIEW_RENDER, 3, t)->mode = layout;
+}

@@ -189,6 +189,14 @@ void gen_yuv_to_rgb(gen_prog *p, gen_tensor rgb, gen_tensor packed, const gen_yu
 void gen_rgb_to_yuv(gen_prog *p, gen_tensor packed, gen_tensor rgb, const gen_yuv_desc *d,
                     int rotation);
 
+/* The OpenXR viewer's per-eye renderer (semantics in gen_ops.h, view_render).
+ * out (1,1,h,w): packed RGBA8 words (R in the low byte, A = 255), the view of one eye;
+ * src (1,3,H,W): the eye's upright picture, planes R,G,B in [-1, 1]; params (1,1,1,
+ * GEN_VIEW_PARAMS_LEN): the view (gen_ops.h), read at run time, so the host rewrites it
+ * with gen_tensor_upload() between replays. Only `layout` is fixed when recording. */
+void gen_view_render(gen_prog *p, gen_tensor out, gen_tensor src, gen_tensor params,
+                     gen_view_layout layout);
+
 /* Benchmark kernel: every element of out runs `rounds` rounds of GEN_FMA_PEAK_CHAINS
  * independent FMA chains (2 * GEN_FMA_PEAK_CHAINS * rounds FLOP per element); the result
  * is a checksum. Used by `vrgen bench` to measure the device's peak. */

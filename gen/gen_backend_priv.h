@@ -44,6 +44,7 @@ typedef enum gen_op {
     GEN_OP_FMA_PEAK,       /* t: out; k = rounds: the device's FMA throughput (bench) */
     GEN_OP_YUV_TO_RGB,     /* t: rgb, packed; yuv, rotation */
     GEN_OP_RGB_TO_YUV,     /* t: packed, rgb; yuv, rotation */
+    GEN_OP_VIEW_RENDER,    /* t: out, src, params; mode = gen_view_layout */
     GEN_OP_COUNT
 } gen_op;
 
@@ -55,7 +56,7 @@ typedef struct gen_node {
     int nt;
     gen_tensor t[GEN_NODE_MAX_T];
     gen_conv2d_desc conv; /* conv ops */
-    int mode;             /* gen_act, gen_upsample_mode or gen_hinge_mode */
+    int mode;             /* gen_act, gen_upsample_mode, gen_hinge_mode or gen_view_layout */
     int k, s;             /* avgpool kernel and stride */
     int acc;              /* activation-gradient accumulate flag */
     float alpha, beta, scale, target, value;

@@ -329,4 +329,74 @@ static inline void gen_yuv_plane_range(const gen_yuv_desc *d, int p, double *zer
     }
 }
 
+/*
+ * view_render: what one eye of the OpenXR viewer sees, as packed RGBA8 words.
+ *   out (1, 1, h, w): word (y, x) = R | G << 8 | B << 16 | 255 << 24 (R in the low byte),
+ *     row 0 at the top; the words' bits are stored in the float tensor as they are.
+ *   src (1, 3, H, W): the eye's upright picture, planes R, G, B, values in [-1, 1].
+ *   params (GEN_VIEW_PARAMS_LEN floats, layout below): read on every run, because the host
+ *     rewrites the pose every display frame and replays the recorded program (like the Adam
+ *     hyper tensor). Only the layout (gen_view_layout) is fixed at record time.
+ * Frames are OpenXR's, right-handed, in metres: +X right, +Y up, -Z forward, in view space
+ * (the eye) and in world (content) space.
+ *
+ * The ray of output pixel (x, y), with L, R, D, U = params[GEN_VIEW_TAN_*]:
+ *   tx = L + (x + 0.5) / w * (R - L)    ty = U - (y + 0.5) / h * (U - D)
+ *   d = M * (tx, ty, -1)    o = params[GEN_VIEW_POS..+2]
+ * with M the row-major 3x3 rotation params[GEN_VIEW_ROT..+8] (view -> world). Every test
+ * below is invariant to the length of d, so backends need not normalize it.
+ *
+ * Where the ray meets the content (sw, sh, dist = params[GEN_VIEW_SCREEN_W, _H, _DIST]):
+ * - GEN_VIEW_SCREEN: a flat screen in the plane z = -dist, x in [-sw/2, sw/2], y in
+ *   [-sh/2, sh/2], facing +Z and seen only from the front: a hit needs d.z < 0 and
+ *   o.z > -dist (so t > 0); p = o + t d with t = (-dist - o.z) / d.z, and
+ *     u = (p.x + sw/2) / sw    v = (sh/2 - p.y) / sh    (v = 0: the top row).
+ * - GEN_VIEW_CURVED: the inside of the vertical cylinder x^2 + z^2 = dist^2 about the Y axis
+ *   through the world origin, eye inside: p = o + t d at the far root t > 0 of
+ *   |o.xz + t d.xz| = dist (no hit when d.xz = 0), theta = atan2(p.x, -p.z); a hit needs
+ *   |theta| <= sw / (2 dist) and |p.y| <= sh/2, and
+ *     u = theta / (sw / dist) + 0.5    v = (sh/2 - p.y) / sh.
+ *   (Backends take the far root in the cancellation-free form: with a = |d.xz|^2,
+ *   b = o.xz . d.xz, c = |o.xz|^2 - dist^2, s = sqrt(b^2 - a c), t = (s - b) / a for b <= 0,
+ *   t = -c / (b + s) for b > 0.)
+ * - GEN_VIEW_EQUI360: a sphere at infinity (o ignored): lon = atan2(d.x, -d.z) (0 when
+ *   d.x = d.z = 0), lat = atan2(d.y, |d.xz|) (= asin of the normalized d.y), and
+ *     u = 0.5 + lon / (2 pi)    v = 0.5 - lat / pi.
+ * - GEN_VIEW_EQUI180: the front half of it: u = 0.5 + lon / pi, a hit only for
+ *   |lon| <= pi/2; v as for 360.
+ * The comparisons are written so that NaN (a broken pose) is a miss, never an index.
+ *
+ * Colour: on a hit with params[GEN_VIEW_CONTENT] != 0, each channel is sampled bilinearly
+ * at source pixel coordinates (u W - 0.5, v H - 0.5): x0 = floor(sx), fx = sx - x0, the
+ * four neighbours (x0 | x0 + 1, y0 | y0 + 1) clamped to the picture (EQUI360: x wraps
+ * around, y clamps), s = (1 - fy) ((1 - fx) s00 + fx s01) + fy ((1 - fx) s10 + fx s11);
+ * then c = clamp(s * 0.5 + 0.5, 0, 1). Otherwise (no hit, or content 0) c is the room
+ * colour params[GEN_VIEW_ROOM..+2], clamped to [0, 1]. Each byte is floor(c * 255 + 0.5);
+ * alpha is 255. Backends compute in float: results are promised within 1 code of the
+ * reference except where float differences flip a hit (the screen's silhouette, the
+ * 180 seam).
+ */
+typedef enum gen_view_layout {
+    GEN_VIEW_SCREEN = 0,  /* a flat virtual screen in a dim room */
+    GEN_VIEW_CURVED = 1,  /* a cylindrical screen around the viewer */
+    GEN_VIEW_EQUI180 = 2, /* the front half sphere, equirectangular */
+    GEN_VIEW_EQUI360 = 3, /* the whole sphere, equirectangular */
+    GEN_VIEW_LAYOUT_COUNT
+} gen_view_layout;
+
+enum {
+    GEN_VIEW_TAN_LEFT = 0,     /* tan(angleLeft), negative (XrFovf) */
+    GEN_VIEW_TAN_RIGHT = 1,    /* tan(angleRight) */
+    GEN_VIEW_TAN_DOWN = 2,     /* tan(angleDown), negative */
+    GEN_VIEW_TAN_UP = 3,       /* tan(angleUp) */
+    GEN_VIEW_ROT = 4,          /* 9 floats: row-major rotation, view -> world directions */
+    GEN_VIEW_POS = 13,         /* 3 floats: eye position in world space, metres */
+    GEN_VIEW_SCREEN_W = 16,    /* screen width (flat) or arc length (curved), metres */
+    GEN_VIEW_SCREEN_H = 17,    /* screen height, metres */
+    GEN_VIEW_SCREEN_DIST = 18, /* flat: distance of the plane; curved: cylinder radius */
+    GEN_VIEW_ROOM = 19,        /* 3 floats: room colour R, G, B in [0, 1] */
+    GEN_VIEW_CONTENT = 22,     /* 1: content visible; 0: room colour only */
+    GEN_VIEW_PARAMS_LEN = 32   /* the rest is reserved: write 0 */
+};
+
 #endif /* GEN_OPS_H */

@@ -8,6 +8,8 @@
 #ifndef GEN_REF_H
 #define GEN_REF_H
 
+#include <stdint.h>
+
 #include "gen/gen_ops.h"
 
 #define T                float
@@ -21,5 +23,11 @@
 #include "gen/ref/gen_ref_decl.inc"
 #undef GEN_REF_FN
 #undef T
+
+/* view_render (gen_ops.h), float only (a rendering op: no gradient, no double twin).
+ * out (h, w) packed RGBA8 words, every word overwritten; src (3, sh, sw) planes R, G, B;
+ * params GEN_VIEW_PARAMS_LEN floats. All caller-owned; out must not overlap the others. */
+void gen_ref_view_render(gen_view_layout layout, int h, int w, uint32_t *out, int sh, int sw,
+                         const float *src, const float *params);
 
 #endif /* GEN_REF_H */

@@ -136,6 +136,9 @@ void gen_ref_exec_node(const gen_node *nd, gen_host_ptr_fn base)
     case GEN_OP_RGB_TO_YUV:
         gen_ref_rgb_to_yuv(&nd->yuv, nd->rotation, t[1].h, t[1].w, (uint8_t *)P[0], P[1]);
         break;
+    case GEN_OP_VIEW_RENDER:
+        gen_ref_view_render(nd->mode, t[0].h, t[0].w, (uint32_t *)P[0], t[1].h, t[1].w, P[1], P[2]);
+        break;
     default:
         VG_ASSERT(!"unknown op");
     }

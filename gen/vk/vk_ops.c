@@ -13,6 +13,7 @@
 void vk_ops_plan_conv(vk_plan *pl, const gen_node *nd);   /* vk_ops_conv.c */
 void vk_ops_plan_colour(vk_plan *pl, const gen_node *nd); /* vk_ops_colour.c */
 void vk_ops_plan_tile(vk_plan *pl, const gen_node *nd);   /* vk_ops_tile.c */
+void vk_ops_plan_view(vk_plan *pl, const gen_node *nd);   /* vk_ops_view.c */
 
 /* fill.comp */
 typedef struct pc_fill {
@@ -629,6 +630,9 @@ void vk_ops_plan(vk_plan *pl, const gen_node *nd)
     case GEN_OP_WINDOW:
     case GEN_OP_TILE_BLEND:
         vk_ops_plan_tile(pl, nd);
+        break;
+    case GEN_OP_VIEW_RENDER:
+        vk_ops_plan_view(pl, nd);
         break;
     default:
         VG_ASSERT(!"op not planned for Vulkan");
