@@ -1,7 +1,8 @@
 /*
  * cmd_info.c - `vrgen info [FILE...]`: describes media files (streams, size, rate, colour,
  * rotation, layout hints) and model files (architecture, parameters, metadata); without a
- * file, the Vulkan devices of this machine and the one vrgen picks.
+ * file, the compute backend `--backend auto` picks and why, the Vulkan devices of this
+ * machine and the one the Vulkan backend picks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +31,8 @@ int cmd_info(int argc, char **argv)
     vg_strlist files = {0};
     int ret = cli_parse("info", "[FILE...] [options]",
                         "Describes media files (anything FFmpeg reads) and vrgen model files "
-                        "(.safetensors); without a file, lists the Vulkan devices and which one "
-                        "vrgen uses.",
+                        "(.safetensors); without a file, says which compute backend vrgen picks "
+                        "and why, and lists the Vulkan devices.",
                         info_opts, &cfg, argc, argv, &files);
     if (ret <= 0) return ret;
     if (files.count > 0) {
@@ -45,6 +46,21 @@ int cmd_info(int argc, char **argv)
         }
         vg_strlist_free(&files);
         return worst;
+    }
+
+    /* which backend `--backend auto` (the default) picks, and why */
+    gen_backend_config bc = {.kind = GEN_BACKEND_AUTO, .device = cfg.common.device};
+    char why[320];
+    gen_backend_kind auto_kind = gen_backend_auto(&bc, why, sizeof(why));
+    if (auto_kind == GEN_BACKEND_CPU) {
+        gen_backend *cpu = NULL;
+        bc.kind = GEN_BACKEND_CPU;
+        if (gen_backend_create(&bc, &cpu) == VG_OK)
+            printf("backend (auto): %s, because %s\n", gen_backend_name(cpu), why);
+        gen_backend_destroy(&cpu);
+    } else {
+        printf("backend (auto): %s, because %s\n",
+               auto_kind == GEN_BACKEND_VULKAN ? "vulkan" : "ref", why);
     }
 
     gen_device_info *devs = NULL;
@@ -68,7 +84,8 @@ int cmd_info(int argc, char **argv)
     if (chosen >= 0) {
         printf("vrgen uses [%d] %s (%s)%s\n", chosen, devs[chosen].name,
                cfg.common.device ? "chosen with --device" : "best usable device",
-               devs[chosen].score == 1 ? ": a CPU implementation, expect low speed" : "");
+               devs[chosen].score == 1 ? ": a CPU implementation (--backend cpu is faster)"
+                                       : "");
     } else {
         if (cfg.common.device)
             vg_error("--device %s: no usable device matches", cfg.common.device);

@@ -31,6 +31,10 @@ gen_backend_kind gen_backend_auto(const gen_backend_config *cfg, char *why, size
                 return names[i].kind;
             }
     }
+    if (cfg->vk_hooks) {
+        say(why, why_len, "%s", "the Vulkan device comes from the OpenXR runtime");
+        return GEN_BACKEND_VULKAN;
+    }
     if (cfg->device) {
         say(why, why_len, "--device %s names a Vulkan device", cfg->device);
         return GEN_BACKEND_VULKAN;

@@ -95,9 +95,18 @@ static inline int vt_case_check(gen_backend *test, gen_backend *ref, const vt_ca
 }
 
 /* Creates the Vulkan backend for a test, or returns VT_SKIP with a reason when this
- * machine has no Vulkan device at all. */
+ * machine has no Vulkan device at all. With VRGEN_TEST_BACKEND=cpu in the environment it
+ * creates the native CPU backend instead, so the same tests hold it to the same checks
+ * (tests/CMakeLists.txt adds the *_cpu runs). */
 static inline int vt_vulkan_backend(gen_backend **be)
 {
+    const char *tb = getenv("VRGEN_TEST_BACKEND");
+    if (tb && strcmp(tb, "cpu") == 0) {
+        gen_backend_config cc = {.kind = GEN_BACKEND_CPU};
+        int ret = gen_backend_create(&cc, be);
+        if (ret == VG_OK) printf("backend under test: %s\n", gen_backend_name(*be));
+        return ret;
+    }
     gen_backend_config cfg = {.kind = GEN_BACKEND_VULKAN, .validation = 1};
     cfg.device = getenv("VRGEN_DEVICE");
     int ret = gen_backend_create(&cfg, be);

@@ -51,6 +51,8 @@ typedef struct cpu_kern {
     void (*conv_fwd)(const cpu_conv_args *a, int jb0, int jb1);
     /* Weight gradient over flat pixels [j0, j1) (multiples of vw); acc[o * tapsp + t] +=. */
     void (*conv_dw)(const cpu_dw_args *a, int j0, int j1, double *acc);
+    /* GEN_OP_FMA_PEAK (GEN_FMA_PEAK_CHAINS == 16) over out[i0 .. i1), i1 - i0 a multiple of vw. */
+    void (*fma_peak)(float *out, size_t i0, size_t i1, int rounds);
 } cpu_kern;
 
 extern const cpu_kern cpu_kern_generic;

@@ -32,6 +32,8 @@ int cpu_ops_supported(const gen_node *nd)
     case GEN_OP_AXPBY:
     case GEN_OP_FILL:
         return 1;
+    case GEN_OP_FMA_PEAK:
+        return gen_tensor_len(nd->t[0]) % 64 == 0;
     case GEN_OP_UPSAMPLE_FWD:
     case GEN_OP_UPSAMPLE_BWD:
         return nd->mode == GEN_UPSAMPLE_NEAREST;
@@ -88,6 +90,7 @@ static void plane_sums(const float *x, int n, float m, double *s1, double *s2)
 
 typedef struct op_job {
     const gen_node *nd;
+    const cpu_kern *k;
     int fuse, act;
     float alpha;
     size_t len;
@@ -203,7 +206,9 @@ static void elem_item(void *ctx, int item, int worker)
     case GEN_OP_ACT_BWD: {
         if (!t[0].buf) break;
         float *dx = cpu_ptr(t[0]);
-        const float *dy = cpu_ptr(t[1]), *x = cpu_ptr(t[2]), *y = cpu_ptr(t[3]);
+        /* relu and leaky read only in, tanh and sigmoid only out: the other may be absent */
+        const float *dy = cpu_ptr(t[1]), *x = t[2].buf ? cpu_ptr(t[2]) : NULL,
+                    *y = t[3].buf ? cpu_ptr(t[3]) : NULL;
         for (size_t i = i0; i < i1; i++) {
             float g;
             switch (nd->mode) {
@@ -244,6 +249,9 @@ static void elem_item(void *ctx, int item, int worker)
         for (size_t i = i0; i < i1; i++) y[i] = nd->value;
         break;
     }
+    case GEN_OP_FMA_PEAK:
+        j->k->fma_peak(cpu_ptr(t[0]), i0, i1, nd->k);
+        break;
     default:
         VG_ASSERT(!"not an elementwise op");
     }
@@ -284,7 +292,7 @@ static void up_item(void *ctx, int p, int worker)
 
 void cpu_ops_run(cpu_backend *be, const gen_node *nd, int fuse_act, const gen_node *act)
 {
-    op_job j = {nd};
+    op_job j = {nd, be->k};
     if (fuse_act) {
         j.fuse = 1;
         j.act = act->mode;
