@@ -53,6 +53,11 @@ typedef struct cpu_kern {
     void (*conv_dw)(const cpu_dw_args *a, int j0, int j1, double *acc);
     /* GEN_OP_FMA_PEAK (GEN_FMA_PEAK_CHAINS == 16) over out[i0 .. i1), i1 - i0 a multiple of vw. */
     void (*fma_peak)(float *out, size_t i0, size_t i1, int rounds);
+    /* Instance norm of one plane: mean and sum of squared deviations (in double) ... */
+    void (*plane_stats)(const float *x, int n, double *mean, double *m2);
+    /* ... and y = act((x - mean) * a + b), act 0 relu, 1 leaky relu (alpha), -1 none. */
+    void (*norm_apply)(const float *x, float *y, int n, float mean, float a, float b, int act,
+                       float alpha);
 } cpu_kern;
 
 extern const cpu_kern cpu_kern_generic;

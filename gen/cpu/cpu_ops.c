@@ -63,31 +63,6 @@ static inline float act1(int act, float alpha, float x)
     }
 }
 
-/* Sum and sum of squares about m of x[0 .. n - 1], float within 256-element chunks. */
-static void plane_sums(const float *x, int n, float m, double *s1, double *s2)
-{
-    double a1 = 0, a2 = 0;
-    for (int c0 = 0; c0 < n; c0 += 256) {
-        int c1 = c0 + 256 < n ? c0 + 256 : n;
-        float p1[8] = {0}, p2[8] = {0};
-        int i = c0;
-        for (; i + 8 <= c1; i += 8)
-            for (int l = 0; l < 8; l++) {
-                float d = x[i + l] - m;
-                p1[l] += d;
-                p2[l] += d * d;
-            }
-        for (; i < c1; i++) {
-            float d = x[i] - m;
-            p1[0] += d;
-            p2[0] += d * d;
-        }
-        for (int l = 0; l < 8; l++) a1 += p1[l], a2 += p2[l];
-    }
-    *s1 = a1;
-    *s2 = a2;
-}
-
 typedef struct op_job {
     const gen_node *nd;
     const cpu_kern *k;
@@ -110,13 +85,9 @@ static void norm_item(void *ctx, int ch, int worker)
         const float *x = in + p * hw;
         float mean, rstd;
         if (nd->op == GEN_OP_INSTNORM_FWD) {
-            double s1, s2;
-            plane_sums(x, hw, 0.0f, &s1, &s2);
-            double m = s1 / hw;
-            plane_sums(x, hw, (float)m, &s1, &s2); /* shifted: no cancellation */
-            double dm = s1 / hw, var = s2 / hw - dm * dm;
-            m += dm;
-            if (var < 0) var = 0;
+            double m, m2;
+            j->k->plane_stats(x, hw, &m, &m2);
+            double var = m2 / hw;
             mean = (float)m;
             rstd = (float)(1.0 / sqrt(var + (double)GEN_IN_EPS));
             stats[2 * p] = mean;
@@ -128,15 +99,11 @@ static void norm_item(void *ctx, int ch, int worker)
         /* (x - mean) * a + b, not x * a + (b - mean * a): no cancellation when |mean| >> std */
         float a = rstd * gamma[ch], b = beta[ch];
         float *y = out + p * hw;
-        if (j->fuse && j->act == GEN_ACT_RELU) {
-            for (int i = 0; i < hw; i++) {
-                float v = (x[i] - mean) * a + b;
-                y[i] = v > 0.0f ? v : 0.0f;
-            }
-        } else if (j->fuse) {
-            for (int i = 0; i < hw; i++) y[i] = act1(j->act, j->alpha, (x[i] - mean) * a + b);
+        if (!j->fuse || j->act == GEN_ACT_RELU || j->act == GEN_ACT_LEAKY_RELU) {
+            int act = !j->fuse ? -1 : j->act == GEN_ACT_RELU ? 0 : 1;
+            j->k->norm_apply(x, y, hw, mean, a, b, act, j->alpha);
         } else {
-            for (int i = 0; i < hw; i++) y[i] = (x[i] - mean) * a + b;
+            for (int i = 0; i < hw; i++) y[i] = act1(j->act, j->alpha, (x[i] - mean) * a + b);
         }
     }
 }
