@@ -13,6 +13,7 @@
  * first read; copied packets read meanwhile wait in a queue and come out first.
  */
 #include "pipeline/pl_input.h"
+#include "pipeline/pl_compat.h"
 
 #include "common/vg_error.h"
 #include "common/vg_log.h"
@@ -930,7 +931,7 @@ static int receive_frame(pl_input *in, AVFrame **out)
         if ((raw->flags & AV_FRAME_FLAG_CORRUPT) || raw->decode_error_flags) note_corrupt(in, 0);
         int64_t pts = raw->best_effort_timestamp;
         if (pts == AV_NOPTS_VALUE) pts = in->guess_pts;
-        int64_t dur = raw->pkt_duration;
+        int64_t dur = PL_FRAME_DURATION(raw);
         if (dur <= 0 && in->dec->framerate.num > 0 && in->dec->framerate.den > 0)
             dur = av_rescale_q(1, av_inv_q(in->dec->framerate), in->vst->time_base);
         if (dur <= 0) dur = 1;
@@ -950,7 +951,7 @@ static int receive_frame(pl_input *in, AVFrame **out)
         av_frame_unref(raw);
         if (ret < 0) return ret;
         (*out)->pts = pts;
-        (*out)->pkt_duration = dur;
+        PL_FRAME_DURATION(*out) = dur;
         return VG_OK;
     }
 }
@@ -1140,10 +1141,10 @@ int pl_input_read(pl_input *in, AVFrame **frame, AVPacket **packet)
         }
         note_gap(in, f->pts);
         in->last_pts = f->pts;
-        in->last_dur = f->pkt_duration;
+        in->last_dur = PL_FRAME_DURATION(f);
         in->frames_out++;
         if (in->max_frames >= 0 && in->frames_out >= in->max_frames)
-            stop_video(in, to_us(f->pts + f->pkt_duration, tb));
+            stop_video(in, to_us(f->pts + PL_FRAME_DURATION(f), tb));
         *frame = f;
         return VG_OK;
     }

@@ -5,7 +5,7 @@
  *
  * Video path: write_frame converts the pixel format when needed, fixes the pts, and holds
  * the frame until the next one arrives, so that every frame is sent to the encoder with
- * its duration known (next pts - pts; the last frame: its pkt_duration or the previous
+ * its duration known (next pts - pts; the last frame: its own duration or the previous
  * gap). Encoded packets get their duration back by pts (encoders keep pts and reorder), so
  * the muxed duration equals the input's. Audio re-encode: decoder -> swresample -> FIFO of
  * encoder-frame-sized chunks -> encoder, pts counted in samples from the first frame.
@@ -14,6 +14,7 @@
  * conversion, two-pass encoding, subtitle format conversion.
  */
 #include "pipeline/pl_output.h"
+#include "pipeline/pl_compat.h"
 
 #include "common/vg_error.h"
 #include "common/vg_file.h"
@@ -81,7 +82,7 @@ struct pl_output {
     struct SwsContext *sws_configured; /* sws for which the colour details below were set */
     int sws_src_fmt, sws_src_cs, sws_src_full;
     AVFrame *held;         /* the last frame, sent once the next one gives its duration */
-    int64_t held_dur;      /* the held frame's own pkt_duration (encoder tb), 0 when unknown */
+    int64_t held_dur;      /* the held frame's own duration (encoder tb), 0 when unknown */
     int64_t last_pts;      /* encoder tb: pts of the held frame, AV_NOPTS_VALUE before any */
     int64_t last_gap;      /* encoder tb: the latest gap between two frames, 0 before two */
     int64_t default_dur;   /* encoder tb: one frame at frame_rate (at least 1) */
@@ -435,7 +436,7 @@ static int apply_crf(pl_output *o, AVCodecContext *c, int crf, int64_t bitrate)
         if (!av_opt_find(c->priv_data, "crf", NULL, 0, 0)) {
             vg_error("%s: -crf %d: encoder %s has no -crf (use -b:v for a bit rate%s)", o->name,
                      crf, c->codec->name,
-                     c->codec->capabilities & AV_CODEC_CAP_LOSSLESS ? ", or nothing: it is lossless"
+                     pl_codec_lossless(c->codec_id) ? ", or nothing: it is lossless"
                                                                     : "");
             return VG_ERR_INVALID;
         }
@@ -974,7 +975,7 @@ static int send_video(pl_output *o, AVFrame *f, int64_t dur)
             o->cap_in_flight = cap;
         }
         o->in_flight[o->nb_in_flight++] = (pl_pts_dur){f->pts, dur};
-        f->pkt_duration = dur;
+        PL_FRAME_DURATION(f) = dur;
     }
     int ar = avcodec_send_frame(o->venc, f);
     if (ar < 0 && ar != AVERROR_EOF) return fail_av(o, ar, VG_ERR_IO, "video encoding failed");
@@ -1053,7 +1054,7 @@ int pl_output_write_frame(pl_output *o, const AVFrame *frame)
     if (!f) return o->err;
     /* The encoder decides frame types; the decoder's would force key frames. */
     f->pict_type = AV_PICTURE_TYPE_NONE;
-    f->key_frame = 0;
+    pl_frame_clear_key(f);
     av_frame_remove_side_data(f, AV_FRAME_DATA_DISPLAYMATRIX);
     f->colorspace = o->venc->colorspace;
     f->color_range = o->venc->color_range;
@@ -1085,8 +1086,8 @@ int pl_output_write_frame(pl_output *o, const AVFrame *frame)
         pts = o->last_pts + 1;
     }
     f->pts = pts;
-    int64_t own_dur = frame->pkt_duration > 0
-                          ? av_rescale_q(frame->pkt_duration, o->frame_tb, o->venc->time_base)
+    int64_t own_dur = PL_FRAME_DURATION(frame) > 0
+                          ? av_rescale_q(PL_FRAME_DURATION(frame), o->frame_tb, o->venc->time_base)
                           : 0;
 
     int r = VG_OK;
