@@ -11,7 +11,7 @@ layout(push_constant) uniform P { uint len; float alpha; } p;
 #ifdef TEXEL
 // -DTEXEL (len % 4 == 0): one RGBA texel per invocation through texel/image views
 layout(binding = 0, rgba32f) uniform writeonly imageBuffer yimg;
-layout(binding = 1) uniform samplerBuffer xt;
+layout(binding = 1) uniform textureBuffer xt;
 #else
 layout(std430, binding = 0) writeonly buffer O { float y[]; };
 layout(std430, binding = 1) readonly buffer I { float x[]; };

@@ -5,8 +5,8 @@ layout(push_constant) uniform P { uint len; } p;
 #ifdef TEXEL
 // -DTEXEL (len % 4 == 0): one RGBA texel per invocation through texel/image views
 layout(binding = 0, rgba32f) uniform writeonly imageBuffer yimg;
-layout(binding = 1) uniform samplerBuffer at;
-layout(binding = 2) uniform samplerBuffer bt;
+layout(binding = 1) uniform textureBuffer at;
+layout(binding = 2) uniform textureBuffer bt;
 void main()
 {
     for (uint t = grid_first(); t < p.len / 4u; t += grid_stride())

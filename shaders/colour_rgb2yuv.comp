@@ -28,7 +28,7 @@ const int M = N * BX;       // frame columns per word and block row, <= 8
 const int NT = (M + 6) / 4; // texels covering M consecutive floats at any alignment
 
 layout(binding = 0, std430) buffer Dst { uint dst[]; };
-layout(binding = 1) uniform samplerBuffer rgb4; // RGBA view of the tensor
+layout(binding = 1) uniform textureBuffer rgb4; // RGBA view of the tensor
 layout(push_constant) uniform PC {
     int fw, fh;     // frame size as decoded
     int tw, th;     // tensor size

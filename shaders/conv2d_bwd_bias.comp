@@ -6,8 +6,8 @@
 #include "common/base.glsl"
 layout(constant_id = 3) const int ALIGNED = 0;
 layout(std430, binding = 0) buffer DB { float db[]; };
-layout(binding = 1) uniform samplerBuffer dq;  // dout, R32F view
-layout(binding = 2) uniform samplerBuffer dq4; // dout, RGBA view
+layout(binding = 1) uniform textureBuffer dq;  // dout, R32F view
+layout(binding = 2) uniform textureBuffer dq4; // dout, RGBA view
 layout(push_constant) uniform PC { int n, oc, hw; } p;
 shared float red[256];
 void main()

@@ -38,8 +38,8 @@ layout(constant_id = 5) const int BORDER = 1; // keep padding positions (not zer
 layout(binding = 0, rgba32f) uniform imageBuffer dimg;          // din, RGBA view
 layout(std430, binding = 1) buffer DI { float din[]; };         // din, when !IMG
 layout(binding = 2, rgba32f) uniform writeonly imageBuffer bpad; // (n * ic, hp, ws4)
-layout(binding = 3) uniform samplerBuffer dq;                   // framed dout (n * oc, dh, dw4)
-layout(binding = 4) uniform samplerBuffer wpk;                  // packed weights
+layout(binding = 3) uniform textureBuffer dq;                   // framed dout (n * oc, dh, dw4)
+layout(binding = 4) uniform textureBuffer wpk;                  // packed weights
 layout(push_constant) uniform PC {
     int ic, oc, ih, iw, pad, hp, ws4, oh, dh, dw4, nib, cl;
     int tiles, tin0, tins, gmain, gbrow, tpb, ncolt;

@@ -15,8 +15,8 @@ layout(binding = 0, rgba32f) uniform imageBuffer dimg;
 #else
 layout(std430, binding = 0) buffer DI { float din[]; };
 #endif
-layout(binding = 1) uniform samplerBuffer bp;  // bpad, R32F view
-layout(binding = 2) uniform samplerBuffer bp4; // bpad, RGBA view
+layout(binding = 1) uniform textureBuffer bp;  // bpad, R32F view
+layout(binding = 2) uniform textureBuffer bp4; // bpad, RGBA view
 layout(push_constant) uniform PC {
     int nc, ih, iw, hp, ws4, pad, cl, ntexw, nr, tl, tr0, nedge;
 } p;

@@ -16,8 +16,8 @@ layout(constant_id = 3) const int PADMODE = 0;
 layout(constant_id = 4) const int ALIGNED = 0;
 layout(constant_id = 5) const int SHIFT = 0;
 layout(binding = 0, rgba32f) uniform writeonly imageBuffer xp;
-layout(binding = 1) uniform samplerBuffer x;  // R32F view of x
-layout(binding = 2) uniform samplerBuffer x4; // RGBA view of x (used when ALIGNED)
+layout(binding = 1) uniform textureBuffer x;  // R32F view of x
+layout(binding = 2) uniform textureBuffer x4; // RGBA view of x (used when ALIGNED)
 layout(push_constant) uniform PC { int nc, sh, sw, dh, dw4, t, l, vw, split, jump; } p;
 void main()
 {

@@ -42,10 +42,10 @@ layout(constant_id = 4) const int DIRECT = 0;
 layout(constant_id = 5) const int PADMODE = 0;
 layout(constant_id = 6) const int SHX = 0;
 layout(binding = 0, rgba32f) uniform writeonly imageBuffer part;
-layout(binding = 1) uniform samplerBuffer dq4; // dout, RGBA view (ow % 4 == 0)
-layout(binding = 2) uniform samplerBuffer dq;  // dout, R32F view
-layout(binding = 3) uniform samplerBuffer xin;   // xpad, or in (RGBA view) when DIRECT
-layout(binding = 4) uniform samplerBuffer xedge; // DIRECT: the edge windows, padded
+layout(binding = 1) uniform textureBuffer dq4; // dout, RGBA view (ow % 4 == 0)
+layout(binding = 2) uniform textureBuffer dq;  // dout, R32F view
+layout(binding = 3) uniform textureBuffer xin;   // xpad, or in (RGBA view) when DIRECT
+layout(binding = 4) uniform textureBuffer xedge; // DIRECT: the edge windows, padded
 layout(push_constant) uniform PC {
     int ic, oc, oh, ow, hp, wp4, ntx, rows, nchunk, ih, iw, pad, xa, xb, nedge, we4, wsk;
 } p;

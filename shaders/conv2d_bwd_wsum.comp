@@ -6,7 +6,7 @@
 layout(constant_id = 3) const int K = 3;
 layout(constant_id = 4) const int MO = 8;
 layout(std430, binding = 0) buffer DW { float dw[]; };
-layout(binding = 1) uniform samplerBuffer part;
+layout(binding = 1) uniform textureBuffer part;
 layout(push_constant) uniform PC { int ic, oc, nunits, np; } p;
 
 const int KP4 = (K + 3) / 4;

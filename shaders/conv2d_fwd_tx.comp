@@ -26,8 +26,8 @@ layout(binding = 0, rgba32f) uniform writeonly imageBuffer yimg;
 #else
 layout(std430, binding = 0) writeonly buffer O { float y[]; };
 #endif
-layout(binding = 1) uniform samplerBuffer xin; // padded input
-layout(binding = 2) uniform samplerBuffer wpk; // packed weights
+layout(binding = 1) uniform textureBuffer xin; // padded input
+layout(binding = 2) uniform textureBuffer wpk; // packed weights
 layout(std430, binding = 3) readonly buffer B { float b[]; };
 layout(push_constant) uniform PC { int n, ic, hp, wp4, oc, oh, ow, nob; } p;
 

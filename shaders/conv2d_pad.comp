@@ -15,9 +15,9 @@ layout(constant_id = 3) const int PADMODE = 0;
 layout(constant_id = 4) const int SHIFT = 0;
 layout(binding = 0, rgba32f) uniform writeonly imageBuffer xp;
 #ifdef INTERIOR
-layout(binding = 1) uniform samplerBuffer x4; // RGBA view of x
+layout(binding = 1) uniform textureBuffer x4; // RGBA view of x
 #else
-layout(binding = 1) uniform samplerBuffer x; // R32F view of x
+layout(binding = 1) uniform textureBuffer x; // R32F view of x
 #endif
 layout(push_constant) uniform PC { int nc, ih, iw, hp, wp4, pad, t_lo, t_hi, region; } p;
 void main()

@@ -8,7 +8,7 @@ layout(push_constant) uniform P { uint hw, c; } p; // hw: floats per plane
 #ifdef TEXEL
 // -DTEXEL (hw % 4 == 0): RGBA texels in and out, one call per 4 floats and 8 lanes on lavapipe
 layout(binding = 0, rgba32f) uniform writeonly imageBuffer yt;
-layout(binding = 1) uniform samplerBuffer xt;
+layout(binding = 1) uniform textureBuffer xt;
 #else
 layout(std430, binding = 0) writeonly buffer O { float y[]; };
 layout(std430, binding = 1) readonly buffer I { float x[]; };

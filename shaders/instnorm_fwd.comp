@@ -13,7 +13,7 @@ layout(std430, binding = 0) buffer Part { vec2 part[]; };
 #ifdef TEXEL
 // -DTEXEL (hw and chunk multiples of 4): x read as RGBA texels, y written as RGBA texels,
 // one call per 4 floats and 8 lanes on lavapipe instead of a loop over lanes per float
-layout(binding = 1) uniform samplerBuffer xt;
+layout(binding = 1) uniform textureBuffer xt;
 #else
 layout(std430, binding = 1) readonly buffer I { float x[]; };
 #endif

@@ -13,7 +13,7 @@
 layout(push_constant) uniform P { uint w, h, x0, y0, rw, rh, rows, nchunk; } p;
 layout(std430, binding = 0) buffer Part { vec2 part[]; };
 #ifdef PASS_PARTIAL
-layout(binding = 1) uniform samplerBuffer xt;
+layout(binding = 1) uniform textureBuffer xt;
 layout(std430, binding = 2) readonly buffer S { float stats[]; };
 #else
 layout(std430, binding = 1) buffer Acc { float acc[]; };

@@ -8,7 +8,7 @@
 #include "common/base.glsl"
 layout(push_constant) uniform P { int H, W, th, tw, ox, oy, x0, y0, x1, y1, band, wrap; } p;
 layout(binding = 0, rgba32f) uniform imageBuffer yimg;
-layout(binding = 1) uniform samplerBuffer tt;
+layout(binding = 1) uniform textureBuffer tt;
 
 float ramp(int d)
 {

@@ -12,7 +12,7 @@ layout(push_constant) uniform P { uint len, h, w; } p; // len = np * h * w
 // -DTEXEL (output width % 4 == 0): one invocation per output texel, grid (texel column,
 // output row, plane) so no index needs a division; x read as R32F texels.
 layout(binding = 0, rgba32f) uniform writeonly imageBuffer yimg;
-layout(binding = 1) uniform samplerBuffer xt;
+layout(binding = 1) uniform textureBuffer xt;
 float X(uint pl, uint i, uint j)
 {
     return texelFetch(xt, int((pl * p.h + i) * p.w + j)).r;

@@ -33,8 +33,8 @@ const float PI = 3.14159265358979;
 
 layout(push_constant) uniform P { int w, h, sw, sh; } p;
 layout(std430, binding = 0) writeonly buffer O { uint dst[]; };
-layout(binding = 1) uniform samplerBuffer srct;
-layout(binding = 2) uniform samplerBuffer prmt; // GEN_VIEW_PARAMS_LEN / 4 texels
+layout(binding = 1) uniform textureBuffer srct;
+layout(binding = 2) uniform textureBuffer prmt; // GEN_VIEW_PARAMS_LEN / 4 texels
 
 // A ray's hit in texture coordinates; false on a miss (NaN misses: tests are !(inside)).
 bool view_hit(vec3 o, vec3 d, float sw, float sh, float dist, out vec2 uv)

@@ -7,7 +7,7 @@
 #include "common/base.glsl"
 layout(push_constant) uniform P { int ih, iw, oh, ow, x0, y0, f, mode; float scale; } p;
 layout(std430, binding = 0) writeonly buffer O { float y[]; };
-layout(binding = 1) uniform samplerBuffer xt;
+layout(binding = 1) uniform textureBuffer xt;
 
 void main()
 {

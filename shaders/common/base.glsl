@@ -2,6 +2,10 @@
 // specialization constants 0..2, grid-stride helpers, the padding index map (mirrors
 // gen_pad_index() in gen/gen_ops.h exactly).
 #extension GL_EXT_control_flow_attributes : enable
+// Texel buffers are declared textureBuffer and read with texelFetch without a sampler: a
+// samplerBuffer makes an OpTypeSampledImage of Dim Buffer, which newer SPIR-V validators
+// (Debian 13's Vulkan validation layer) warn about.
+#extension GL_EXT_samplerless_texture_functions : require
 
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
