@@ -69,5 +69,6 @@ int cmd_bench(int argc, char **argv);
 int cmd_stylize(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_view(int argc, char **argv);
 
 #endif /* VRGEN_CLI_H */

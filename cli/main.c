@@ -18,6 +18,7 @@ static const subcommand commands[] = {
     {"stylize", cmd_stylize, "stylize a video: IN -o OUT [-m MODEL]"},
     {"train", cmd_train, "learn a style: --style IMG --content VIDEO -o MODEL"},
     {"eval", cmd_eval, "measure a model on a video: flicker, edges kept, style distance"},
+    {"view", cmd_view, "show a video in a VR headset (OpenXR), live-stylized with -m"},
     {"info", cmd_info, "describe a media or model file, or list the Vulkan devices"},
     {"bench", cmd_bench, "measure the device peak, convolution speed and generator frame time"},
 };
