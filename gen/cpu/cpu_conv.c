@@ -21,8 +21,9 @@
 #include "common/vg_assert.h"
 #include "gen/cpu/cpu_priv.h"
 
-#define DW_GROUPS 8    /* fixed, so sums do not depend on the thread count */
-#define DW_CHUNK  1024 /* flat pixels per weight-gradient pass (L1-sized rows) */
+#define DW_GROUPS   8            /* fixed, so sums do not depend on the thread count */
+#define DW_CHUNK    1024         /* flat pixels per weight-gradient pass (L1-sized rows) */
+#define BAND_FLOATS (128 * 1024) /* padded input per forward band: 512 KiB, about L2 */
 
 static size_t align16(size_t n)
 {
@@ -116,6 +117,7 @@ typedef struct pad_job {
     const cpu_conv_plan *cp;
     const float *src; /* one image (ic, ih, iw) */
     float *dst;
+    int y0, y1; /* rows of every polyphase plane to write */
 } pad_job;
 
 /* Input channel i -> its s * s padded polyphase planes. */
@@ -128,7 +130,7 @@ static void pad_plane(void *ctx, int i, int worker)
     for (int py = 0; py < s; py++) {
         for (int px = 0; px < s; px++) {
             float *plane = j->dst + (size_t)(i * s * s + py * s + px) * cp->ps;
-            for (int Y = 0; Y < cp->hq; Y++) {
+            for (int Y = j->y0; Y < j->y1; Y++) {
                 float *row = plane + (size_t)Y * cp->wq;
                 int yp = Y * s + py;
                 int sy = yp < cp->hp ? gen_pad_index(yp - pad, d->ih, d->pad_mode, 0) : -1;
@@ -161,7 +163,7 @@ static void pad_plane(void *ctx, int i, int worker)
 static void pad_input(cpu_backend *be, const gen_conv2d_desc *d, const cpu_conv_plan *cp,
                       const float *src, float *dst)
 {
-    pad_job j = {d, cp, src, dst};
+    pad_job j = {d, cp, src, dst, 0, cp->hq};
     cpu_pool_run(be->pool, d->ic, pad_plane, &j);
     size_t used = (size_t)cp->nplanes * cp->ps;
     memset(dst + used, 0, sizeof(float) * (cp->in_len - used));
@@ -184,22 +186,23 @@ typedef struct fwd_job {
     const cpu_kern *k;
     cpu_conv_args a;
     int nblocks, per;
+    int first; /* blocks [first, nblocks) */
 } fwd_job;
 
 static void fwd_item(void *ctx, int item, int worker)
 {
     const fwd_job *j = ctx;
-    int b0 = item * j->per, b1 = b0 + j->per;
+    int b0 = j->first + item * j->per, b1 = b0 + j->per;
     if (b1 > j->nblocks) b1 = j->nblocks;
     j->k->conv_fwd(&j->a, b0, b1);
 }
 
 static void run_fwd(cpu_backend *be, fwd_job *j)
 {
-    int items = 8 * be->nthreads;
-    j->per = (j->nblocks + items - 1) / items;
+    int n = j->nblocks - j->first, items = 8 * be->nthreads;
+    j->per = (n + items - 1) / items;
     if (j->per < 1) j->per = 1;
-    cpu_pool_run(be->pool, (j->nblocks + j->per - 1) / j->per, fwd_item, j);
+    cpu_pool_run(be->pool, (n + j->per - 1) / j->per, fwd_item, j);
 }
 
 void cpu_conv_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *nd, float *scratch)
@@ -210,13 +213,39 @@ void cpu_conv_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *
     const float *b = d->has_bias && nd->t[3].buf ? cpu_ptr(nd->t[3]) : NULL;
     float *P = scratch + cp->off_in, *wpk = scratch + cp->off_w;
     pack_weights(w, d->oc, cp->taps, cp->ocb, cp->ocp, wpk);
+    /* Bands of output rows: pad the input rows a band needs, then compute it, so the padded
+     * rows are read back from cache (padding a whole 10 MB layer first sends it to DRAM
+     * and back: dec1 at 320x240 ran at 70 instead of 170 GFLOP/s). */
+    const int blk = cp->ocb == 8 ? be->k->block8 : be->k->block4;
+    const int kk = (d->k - 1) / cp->s;
+    int band = BAND_FLOATS / (cp->nplanes * cp->wq);
+    if (band < 1) band = 1;
+    size_t used = (size_t)cp->nplanes * cp->ps;
+    memset(P + used, 0, sizeof(float) * (cp->in_len - used));
     for (int n = 0; n < d->n; n++) {
-        pad_input(be, d, cp, in + (size_t)n * d->ic * d->ih * d->iw, P);
+        pad_job pj = {d, cp, in + (size_t)n * d->ic * d->ih * d->iw, P, 0, 0};
         fwd_job j = {be->k,
                      {P, wpk, cp->toff, cp->taps, cp->ocb, d->oc, cp->ocp, cp->oh, cp->ow, cp->wq,
                       out + (size_t)n * d->oc * cp->oh * cp->ow, b},
-                     cp->nblocks};
-        run_fwd(be, &j);
+                     0};
+        for (int y0 = 0; y0 < cp->oh; y0 += band) {
+            int y1 = y0 + band < cp->oh ? y0 + band : cp->oh;
+            int jb0 = (int)(((long)y0 * cp->wq + blk - 1) / blk);
+            int jb1 = y1 == cp->oh ? cp->nblocks : (int)(((long)y1 * cp->wq + blk - 1) / blk);
+            if (jb1 <= jb0) continue;
+            /* rows the valid outputs of these blocks read (garbage columns may read further
+               rows: thrown away) */
+            long last = ((long)jb1 * blk - 1) / cp->wq + kk;
+            int need = last + 1 < cp->hq ? (int)last + 1 : cp->hq;
+            if (need > pj.y1) {
+                pj.y0 = pj.y1;
+                pj.y1 = need;
+                cpu_pool_run(be->pool, d->ic, pad_plane, &pj);
+            }
+            j.first = jb0;
+            j.nblocks = jb1;
+            run_fwd(be, &j);
+        }
     }
 }
 

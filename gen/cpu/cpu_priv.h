@@ -57,6 +57,9 @@ typedef struct cpu_prog {
     size_t scratch_len;
 } cpu_prog;
 
+/* cpu_backend.c: 64-byte aligned floats (huge pages for big blocks); free() them. */
+float *cpu_alloc(size_t nfloats);
+
 /* cpu_conv.c */
 void cpu_conv_plan_init(cpu_conv_plan *cp, const gen_conv2d_desc *d, int backward,
                         const cpu_kern *k, size_t *scratch_len);
