@@ -84,8 +84,7 @@ int cmd_info(int argc, char **argv)
     if (chosen >= 0) {
         printf("vrgen uses [%d] %s (%s)%s\n", chosen, devs[chosen].name,
                cfg.common.device ? "chosen with --device" : "best usable device",
-               devs[chosen].score == 1 ? ": a CPU implementation (--backend cpu is faster)"
-                                       : "");
+               devs[chosen].score == 1 ? ": a CPU implementation, for --backend vulkan" : "");
     } else {
         if (cfg.common.device)
             vg_error("--device %s: no usable device matches", cfg.common.device);
