@@ -30,7 +30,7 @@ typedef struct xr_app {
     XrSystemId system;
     XrSession session;
     XrSpace local, view;
-    XrSpace base; /* the scene's space: LOCAL, or VIEW with --head-locked */
+    XrSpace base; /* where layers and views are submitted: LOCAL */
     XrSessionState state;
     int running, exit_requested, quit;
     XrEnvironmentBlendMode blend;
@@ -251,7 +251,10 @@ static int create_session(xr_app *a)
     XR_CHECK(xrCreateReferenceSpace(a->session, &rs, &a->local));
     rs.referenceSpaceType = XR_REFERENCE_SPACE_TYPE_VIEW;
     XR_CHECK(xrCreateReferenceSpace(a->session, &rs, &a->view));
-    a->base = a->o->head_locked ? a->view : a->local;
+    /* everything is submitted in LOCAL; --head-locked moves the scene origin to the head
+     * every frame instead (a projection layer in VIEW space is reprojected wrongly by
+     * Monado's compositor: its time warp assumes a world-fixed space) */
+    a->base = a->local;
 
     /* environment blend: opaque, or for --ar alpha-blend / additive where offered */
     uint32_t nb = 0;
@@ -533,6 +536,12 @@ static int frame(xr_app *a)
                                .space = a->base};
         uint32_t nv = 0;
         XR_CHECK(xrLocateViews(a->session, &li, &vs, 2, &nv, views));
+        if (a->o->head_locked) {
+            XrSpaceLocation loc = {.type = XR_TYPE_SPACE_LOCATION};
+            if (XR_SUCCEEDED(xrLocateSpace(a->view, a->local, fs.predictedDisplayTime, &loc)) &&
+                (loc.locationFlags & XR_SPACE_LOCATION_ORIENTATION_VALID_BIT))
+                a->center = pose_of(loc.pose);
+        }
         if (a->state == XR_SESSION_STATE_FOCUSED) apply_input(a, fs.predictedDisplayTime);
         ret = xrv_source_pick(a->src, (double)fs.predictedDisplayTime * 1e-9, &slot, &video_t);
         if (ret < 0) goto fail;

@@ -245,7 +245,7 @@ static int next_frame(xrv_source *s, AVFrame **f)
     AVPacket *pkt = NULL;
     for (;;) {
         int ret = pl_input_read(s->in, f, &pkt);
-        if (ret < 0) return ret;
+        if (ret != VG_OK) return ret; /* VG_EOF is positive */
         if (*f) return VG_OK;
         av_packet_free(&pkt);
     }
