@@ -180,7 +180,8 @@ int cmd_view(int argc, char **argv)
     }
     if (cfg.offscreen && o.frames < 0) o.frames = 1;
 
-    struct sigaction sa = {.sa_handler = on_signal};
+    /* SA_RESTART: the OpenXR runtime's IPC calls must not fail with EINTR on Ctrl+C */
+    struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
