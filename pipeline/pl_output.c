@@ -436,8 +436,7 @@ static int apply_crf(pl_output *o, AVCodecContext *c, int crf, int64_t bitrate)
         if (!av_opt_find(c->priv_data, "crf", NULL, 0, 0)) {
             vg_error("%s: -crf %d: encoder %s has no -crf (use -b:v for a bit rate%s)", o->name,
                      crf, c->codec->name,
-                     pl_codec_lossless(c->codec_id) ? ", or nothing: it is lossless"
-                                                                    : "");
+                     pl_codec_lossless(c->codec_id) ? ", or nothing: it is lossless" : "");
             return VG_ERR_INVALID;
         }
         char flag[32];

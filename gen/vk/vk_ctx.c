@@ -152,8 +152,8 @@ static int create_instance(int validation, VkInstance *out, gen_vk_ctx *c,
         ci.ppEnabledExtensionNames = exts;
         if (validation >= 2) ci.pNext = &features;
     }
-    VkResult r = hooks ? hooks->create_instance(hooks->user, &ci, out)
-                       : vkCreateInstance(&ci, NULL, out);
+    VkResult r =
+        hooks ? hooks->create_instance(hooks->user, &ci, out) : vkCreateInstance(&ci, NULL, out);
     if (r == VK_ERROR_INCOMPATIBLE_DRIVER || r == VK_ERROR_INITIALIZATION_FAILED) {
         vg_error("no Vulkan 1.2 driver found (vkCreateInstance: %s): %s", gen_vk_result_str(r),
                  no_device_help);
