@@ -48,7 +48,14 @@ int cmd_info(int argc, char **argv)
         return worst;
     }
 
-    /* which backend `--backend auto` (the default) picks, and why */
+    /* which backend --backend names, or `--backend auto` (the default) picks, and why */
+    if (cfg.common.backend != 0) {
+        gen_backend *be = NULL;
+        if ((ret = cli_backend(&cfg.common, &be)) < 0) return ret;
+        printf("backend: %s, because --backend %s\n", gen_backend_name(be),
+               cli_backend_names[cfg.common.backend]);
+        gen_backend_destroy(&be);
+    }
     gen_backend_config bc = {.kind = GEN_BACKEND_AUTO, .device = cfg.common.device};
     char why[320];
     gen_backend_kind auto_kind = gen_backend_auto(&bc, why, sizeof(why));

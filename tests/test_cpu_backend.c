@@ -127,7 +127,7 @@ static void test_convs(gen_backend *cpu, gen_backend *ref)
 
 typedef struct op_arg {
     int which; /* 0 norm+act fwd, 1 norm fwd, 2 norm bwd, 3 act fwd, 4 act bwd, 5 add,
-                  6 upsample fwd, 7 upsample bwd, 8 norm apply */
+                  6 upsample fwd, 7 upsample bwd, 8 norm apply, 9 gram fwd, 10 gram bwd */
     int act, acc;
 } op_arg;
 
@@ -164,6 +164,12 @@ static void rec_op(gen_prog *p, gen_tensor *t, const void *arg)
     case 8: /* out, stats, in, gamma, beta; stats in [0.5, 1.5) */
         gen_instnorm_apply(p, t[0], t[1], t[2], t[3], t[4]);
         break;
+    case 9: /* g, f */
+        gen_gram_forward(p, t[0], t[1]);
+        break;
+    case 10: /* df, dg, f */
+        gen_gram_backward(p, t[0], t[1], t[2], a->acc);
+        break;
     }
 }
 
@@ -176,7 +182,7 @@ static void op_case(gen_backend *a, gen_backend *b, double tol, op_arg oa, int n
              h, w);
     vc.name = name;
     int x[4] = {n, c, h, w}, st[4] = {1, n, c, 2}, pc[4] = {1, c, 1, 1},
-        up[4] = {n, c, 2 * h, 2 * w};
+        up[4] = {n, c, 2 * h, 2 * w}, gm[4] = {1, n, c, c};
     const int *sh[8];
     int nt;
     switch (oa.which) {
@@ -197,6 +203,12 @@ static void op_case(gen_backend *a, gen_backend *b, double tol, op_arg oa, int n
         break;
     case 5:
         nt = 3, sh[0] = sh[1] = sh[2] = x;
+        break;
+    case 9:
+        nt = 2, sh[0] = gm, sh[1] = x;
+        break;
+    case 10:
+        nt = 3, sh[0] = x, sh[1] = gm, sh[2] = x;
         break;
     default:
         nt = 2, sh[0] = oa.which == 6 ? up : x, sh[1] = oa.which == 6 ? x : up;
@@ -219,7 +231,7 @@ static void test_ops(gen_backend *a, gen_backend *b, double scale)
     uint64_t seed = 1000;
     for (size_t si = 0; si < sizeof(shapes) / sizeof(shapes[0]); si++) {
         const int *s = shapes[si];
-        for (int which = 0; which <= 8; which++)
+        for (int which = 0; which <= 10; which++)
             for (int act = 0; act < (which == 0 || which == 3 || which == 4 ? GEN_ACT_COUNT : 1);
                  act++)
                 for (int acc = 0; acc <= 1; acc++) {

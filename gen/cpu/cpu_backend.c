@@ -17,6 +17,7 @@
 
 #include "common/vg_error.h"
 #include "common/vg_log.h"
+#include "common/vg_time.h"
 #include "gen/cpu/cpu_priv.h"
 
 const cpu_kern *cpu_kern_select(void)
@@ -36,9 +37,34 @@ const cpu_kern *cpu_kern_select(void)
     return &cpu_kern_generic;
 }
 
+static const char *const op_names[] = {
+    "conv2d_fwd", "conv2d_bwd", "upsample_fwd", "upsample_bwd", "instnorm_fwd", "instnorm_bwd",
+    "instnorm_apply", "moments_acc", "window", "tile_blend", "act_fwd", "act_bwd", "add",
+    "axpby", "fill", "concat_fwd", "concat_bwd", "avgpool_fwd", "avgpool_bwd", "l1_fwd",
+    "l1_bwd", "mse_fwd", "mse_bwd", "lsgan_fwd", "lsgan_bwd", "hinge_fwd", "hinge_bwd",
+    "gram_fwd", "gram_bwd", "tv_fwd", "tv_bwd", "sum", "adam", "fma_peak", "yuv_to_rgb",
+    "rgb_to_yuv", "view_render",
+};
+_Static_assert(sizeof(op_names) / sizeof(op_names[0]) == GEN_OP_COUNT, "op_names vs gen_op");
+
+/* VRGEN_CPU_PROFILE: where the time went, by op, fast kernels and reference apart. */
+static void print_profile(const cpu_backend *be)
+{
+    double total = 0;
+    for (int o = 0; o < GEN_OP_COUNT; o++) total += be->prof_s[o][0] + be->prof_s[o][1];
+    fprintf(stderr, "cpu backend profile: %.3f s in programs\n", total);
+    for (int o = 0; o < GEN_OP_COUNT; o++)
+        for (int r = 0; r < 2; r++)
+            if (be->prof_n[o][r])
+                fprintf(stderr, "  %-15s %-4s %8ld calls %9.3f s %5.1f%%\n", op_names[o],
+                        r ? "ref" : "fast", be->prof_n[o][r], be->prof_s[o][r],
+                        total > 0 ? 100 * be->prof_s[o][r] / total : 0);
+}
+
 static void cpu_destroy(gen_backend *gb)
 {
     cpu_backend *be = (cpu_backend *)gb;
+    if (be->profile) print_profile(be);
     cpu_pool_destroy(&be->pool);
     free(be);
 }
@@ -153,6 +179,7 @@ static int cpu_submit(gen_prog *p)
         const gen_node *nd = &p->nodes[i];
         const cpu_node_plan *pl = &cp->plans[i];
         if (pl->skip) continue;
+        double t0 = be->profile ? vg_time_now() : 0;
         if (!pl->fast)
             gen_ref_exec_node(nd, cpu_ptr);
         else if (nd->op == GEN_OP_CONV2D_FWD)
@@ -161,6 +188,10 @@ static int cpu_submit(gen_prog *p)
             cpu_conv_backward(be, &pl->conv, nd, cp->scratch);
         else
             cpu_ops_run(be, nd, pl->fuse_act, pl->fuse_act ? &p->nodes[i + 1] : NULL);
+        if (be->profile) {
+            be->prof_s[nd->op][!pl->fast] += vg_time_now() - t0;
+            be->prof_n[nd->op][!pl->fast]++;
+        }
     }
     p->be->stats.submits++;
     return VG_OK;
@@ -191,6 +222,7 @@ int gen_cpu_backend_create(const gen_backend_config *cfg, gen_backend **out)
     be->base.vt = &cpu_vtbl;
     be->base.kind = GEN_BACKEND_CPU;
     be->k = cpu_kern_select();
+    be->profile = getenv("VRGEN_CPU_PROFILE") != NULL;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     const char *e = getenv("VRGEN_THREADS");
     if (e && atoi(e) > 0) n = atoi(e);

@@ -6,8 +6,9 @@
  * Forward: out[o][j] = sum_t w[o][t] * P[toff[t] + j] on the wide layout (cpu_kern.h).
  * Backward, with the gradient rule of gen_ops.h (dw, db +=; din = or += by acc):
  * - dw[o][t] += sum_j D[o][j] * P[toff[t] + j], D the output gradient in the wide layout
- *   with zeros in the thrown-away columns; summed in double over 8 fixed pixel groups, so
- *   the result does not depend on the thread count;
+ *   with zeros in the thrown-away columns; the work is split by (output channel block, tap
+ *   blocks), every sum runs over pixel chunks in one order (float within a chunk, double
+ *   across chunks and images), so the result does not depend on the thread count;
  * - din: the gradient of the padded input, dP, is itself a stride-1 convolution of D
  *   (weights transposed and flipped, one output plane per polyphase plane), run by the
  *   forward kernel; folding dP back through the pad mode (border cells add into the
@@ -21,8 +22,8 @@
 #include "common/vg_assert.h"
 #include "gen/cpu/cpu_priv.h"
 
-#define DW_GROUPS   8            /* fixed, so sums do not depend on the thread count */
-#define DW_CHUNK    1024         /* flat pixels per weight-gradient pass (L1-sized rows) */
+#define DW_CHUNK    4096         /* most flat pixels one float sum of the weight gradient spans */
+#define DW_SLICE    8            /* tap blocks per weight-gradient item */
 #define BAND_FLOATS (128 * 1024) /* padded input per forward band: 512 KiB, about L2 */
 
 static size_t align16(size_t n)
@@ -93,7 +94,7 @@ void cpu_conv_plan_init(cpu_conv_plan *cp, const gen_conv2d_desc *d, int backwar
         cp->off_dout = off;
         off += (size_t)cp->dw_ocp * cp->dstride;
         cp->off_dacc = off;
-        off += align16((size_t)DW_GROUPS * cp->dw_ocp * cp->tapsp * 2);
+        off += align16((size_t)cp->dw_ocp * cp->tapsp * 2);
         cp->off_bdw = off;
         off += align16((size_t)cp->bd_ocp * cp->bd_taps);
         cp->off_dp = off;
@@ -262,7 +263,7 @@ typedef struct bwd_job {
     const float *dp;
     float *din; /* one image */
     int acc;
-    int jlen; /* flat pixels per weight-gradient group */
+    int jlen; /* flat pixels per weight-gradient chunk */
 } bwd_job;
 
 /* Output channel o -> its wide row: zeros, then dout rows at the margin, zero columns. */
@@ -279,17 +280,18 @@ static void widen_dout(void *ctx, int o, int worker)
                sizeof(float) * (size_t)cp->ow);
 }
 
-static void dw_group(void *ctx, int g, int worker)
+/* Item = (output channel block, slice of DW_SLICE tap blocks): all pixels of one image. */
+static void dw_item(void *ctx, int item, int worker)
 {
     const bwd_job *j = ctx;
     const cpu_conv_plan *cp = j->cp;
     cpu_dw_args a = {j->D + cp->dmargin, cp->dstride, j->P, cp->toff_dw, cp->dw_ocp, cp->tapsp};
-    int end = roundup(cp->nj, j->k->vw);
-    int j0 = g * j->jlen, j1 = j0 + j->jlen;
-    if (j1 > end) j1 = end;
-    double *acc = j->dacc + (size_t)g * cp->dw_ocp * cp->tapsp;
-    for (int c = j0; c < j1; c += DW_CHUNK)
-        j->k->conv_dw(&a, c, c + DW_CHUNK < j1 ? c + DW_CHUNK : j1, acc);
+    const int ntb = cp->tapsp / j->k->dw_tb, nslices = (ntb + DW_SLICE - 1) / DW_SLICE;
+    const int ob = item / nslices, tb0 = item % nslices * DW_SLICE;
+    const int tb1 = tb0 + DW_SLICE < ntb ? tb0 + DW_SLICE : ntb;
+    const int end = roundup(cp->nj, j->k->vw);
+    for (int c = 0; c < end; c += j->jlen)
+        j->k->conv_dw(&a, ob, tb0, tb1, c, c + j->jlen < end ? c + j->jlen : end, j->dacc);
 }
 
 /* Input channel i: din (= or +=) the fold of its padded-gradient planes. */
@@ -369,8 +371,10 @@ void cpu_conv_backward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node 
     j.P = scratch + cp->off_in;
     j.dp = scratch + cp->off_dp;
     j.acc = nd->acc;
-    int end = roundup(cp->nj, be->k->vw);
-    j.jlen = roundup((end + DW_GROUPS - 1) / DW_GROUPS, be->k->vw);
+    const int end = roundup(cp->nj, be->k->vw), nchunks = (end + DW_CHUNK - 1) / DW_CHUNK;
+    j.jlen = roundup((end + nchunks - 1) / nchunks, be->k->vw);
+    const int ntb = cp->tapsp / be->k->dw_tb;
+    const int dw_items = cp->dw_ocp / be->k->dw_ocb * ((ntb + DW_SLICE - 1) / DW_SLICE);
     float *wbd = scratch + cp->off_bdw;
     if (din) {
         /* wbd[pl][(o, dy, dx)] = w[o][i][dy*s + py][dx*s + px], pl = (i, py, px) */
@@ -388,14 +392,14 @@ void cpu_conv_backward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node 
                     }
         }
     }
-    if (dw) memset(j.dacc, 0, sizeof(double) * DW_GROUPS * cp->dw_ocp * cp->tapsp);
+    if (dw) memset(j.dacc, 0, sizeof(double) * cp->dw_ocp * cp->tapsp);
     for (int n = 0; n < d->n; n++) {
         if (!dw && !din) break;
         j.dout = dout + (size_t)n * d->oc * cp->oh * cp->ow;
         cpu_pool_run(be->pool, cp->dw_ocp, widen_dout, &j);
         if (dw) {
             pad_input(be, d, cp, in + (size_t)n * d->ic * d->ih * d->iw, scratch + cp->off_in);
-            cpu_pool_run(be->pool, DW_GROUPS, dw_group, &j);
+            cpu_pool_run(be->pool, dw_items, dw_item, &j);
         }
         if (din) {
             fwd_job f = {be->k,
@@ -409,12 +413,9 @@ void cpu_conv_backward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node 
     }
     if (dw) {
         for (int o = 0; o < d->oc; o++)
-            for (int t = 0; t < cp->taps; t++) {
-                double v = 0;
-                for (int g = 0; g < DW_GROUPS; g++)
-                    v += j.dacc[((size_t)g * cp->dw_ocp + o) * cp->tapsp + t];
-                dw[(size_t)o * cp->taps + t] = (float)((double)dw[(size_t)o * cp->taps + t] + v);
-            }
+            for (int t = 0; t < cp->taps; t++)
+                dw[(size_t)o * cp->taps + t] = (float)((double)dw[(size_t)o * cp->taps + t] +
+                                                       j.dacc[(size_t)o * cp->tapsp + t]);
     }
     if (db) {
         db_job b = {dout, db, d->n, d->oc, cp->oh * cp->ow};

@@ -49,8 +49,10 @@ typedef struct cpu_kern {
     int dw_ocb, dw_tb;
     /* Forward blocks [jb0, jb1) of block8 or block4 pixels (a->ocb), all channel blocks. */
     void (*conv_fwd)(const cpu_conv_args *a, int jb0, int jb1);
-    /* Weight gradient over flat pixels [j0, j1) (multiples of vw); acc[o * tapsp + t] +=. */
-    void (*conv_dw)(const cpu_dw_args *a, int j0, int j1, double *acc);
+    /* Weight gradient of output channel block ob (dw_ocb channels), tap blocks [tb0, tb1)
+     * (dw_tb taps each), over flat pixels [j0, j1) (multiples of vw): acc[o * tapsp + t] +=
+     * one float sum per lane and tile, added in double. */
+    void (*conv_dw)(const cpu_dw_args *a, int ob, int tb0, int tb1, int j0, int j1, double *acc);
     /* GEN_OP_FMA_PEAK (GEN_FMA_PEAK_CHAINS == 16) over out[i0 .. i1), i1 - i0 a multiple of vw. */
     void (*fma_peak)(float *out, size_t i0, size_t i1, int rounds);
     /* Instance norm of one plane: mean and sum of squared deviations (in double) ... */
@@ -58,6 +60,10 @@ typedef struct cpu_kern {
     /* ... and y = act((x - mean) * a + b), act 0 relu, 1 leaky relu (alpha), -1 none. */
     void (*norm_apply)(const float *x, float *y, int n, float mean, float a, float b, int act,
                        float alpha);
+    /* sum of a[i] * b[i] (float within chunks of 256, double across) */
+    double (*dot)(const float *a, const float *b, int n);
+    /* y[i] += alpha * x[i] */
+    void (*axpy)(float *y, const float *x, int n, float alpha);
 } cpu_kern;
 
 extern const cpu_kern cpu_kern_generic;

@@ -1,7 +1,8 @@
 /*
  * cpu_ops.c - the CPU backend's fast versions of the ops around the convolutions:
  * instance norm forward (optionally with the next node's activation fused in), apply and
- * backward, activations forward and backward, add, axpby, fill, nearest 2x upsampling.
+ * backward, activations forward and backward, add, axpby, fill, nearest 2x upsampling, Gram
+ * matrix forward and backward.
  * Work is split by planes (norms, upsampling) or by fixed chunks of elements, so results
  * do not depend on the thread count; sums over a plane run in float within chunks of 256
  * and in double across them. Same semantics and gradient rule as gen_ops.h; every other op
@@ -31,6 +32,8 @@ int cpu_ops_supported(const gen_node *nd)
     case GEN_OP_ADD:
     case GEN_OP_AXPBY:
     case GEN_OP_FILL:
+    case GEN_OP_GRAM_FWD:
+    case GEN_OP_GRAM_BWD:
         return 1;
     case GEN_OP_FMA_PEAK:
         return gen_tensor_len(nd->t[0]) % 64 == 0;
@@ -176,23 +179,29 @@ static void elem_item(void *ctx, int item, int worker)
         /* relu and leaky read only in, tanh and sigmoid only out: the other may be absent */
         const float *dy = cpu_ptr(t[1]), *x = t[2].buf ? cpu_ptr(t[2]) : NULL,
                     *y = t[3].buf ? cpu_ptr(t[3]) : NULL;
-        for (size_t i = i0; i < i1; i++) {
-            float g;
-            switch (nd->mode) {
-            case GEN_ACT_RELU:
-                g = x[i] > 0 ? dy[i] : 0.0f;
-                break;
-            case GEN_ACT_LEAKY_RELU:
-                g = x[i] > 0 ? dy[i] : nd->alpha * dy[i];
-                break;
-            case GEN_ACT_TANH:
-                g = dy[i] * (1.0f - y[i] * y[i]);
-                break;
-            default:
-                g = dy[i] * (y[i] * (1.0f - y[i]));
-            }
-            dx[i] = nd->acc ? dx[i] + g : g;
+        /* one loop per activation and rule, so each vectorizes */
+#define ACT_BWD_LOOP(G)                                                                            \
+    do {                                                                                           \
+        if (nd->acc)                                                                               \
+            for (size_t i = i0; i < i1; i++) dx[i] += (G);                                         \
+        else                                                                                       \
+            for (size_t i = i0; i < i1; i++) dx[i] = (G);                                          \
+    } while (0)
+        const float al = nd->alpha;
+        switch (nd->mode) {
+        case GEN_ACT_RELU:
+            ACT_BWD_LOOP(x[i] > 0 ? dy[i] : 0.0f);
+            break;
+        case GEN_ACT_LEAKY_RELU:
+            ACT_BWD_LOOP(x[i] > 0 ? dy[i] : al * dy[i]);
+            break;
+        case GEN_ACT_TANH:
+            ACT_BWD_LOOP(dy[i] * (1.0f - y[i] * y[i]));
+            break;
+        default:
+            ACT_BWD_LOOP(dy[i] * (y[i] * (1.0f - y[i])));
         }
+#undef ACT_BWD_LOOP
         break;
     }
     case GEN_OP_ADD: {
@@ -257,6 +266,44 @@ static void up_item(void *ctx, int p, int worker)
     }
 }
 
+/* Gram forward: item = (image, row i); the row computes g[i][j] and g[j][i] for j >= i, so
+ * every entry has one writer and the matrix is exactly symmetric. */
+static void gram_fwd_item(void *ctx, int item, int worker)
+{
+    const op_job *j = ctx;
+    const gen_tensor *t = j->nd->t;
+    const int c = t[1].c, hw = t[1].h * t[1].w, b = item / c, i = item % c;
+    const double norm = 1.0 / ((double)c * hw);
+    const float *f = cpu_ptr(t[1]) + (size_t)b * c * hw;
+    float *g = cpu_ptr(t[0]) + (size_t)b * c * c;
+    for (int k = i; k < c; k++) {
+        float v = (float)(j->k->dot(f + (size_t)i * hw, f + (size_t)k * hw, hw) * norm);
+        g[(size_t)i * c + k] = v;
+        g[(size_t)k * c + i] = v;
+    }
+}
+
+#define GRAM_BWD_CHUNK 1024 /* pixels of one df row per item: stays in L1 across the c axpys */
+
+/* Gram backward: df[b,i,p] (= or +=) sum_k (dg[i][k] + dg[k][i]) f[b,k,p] / (c hw);
+ * item = (image, row i, pixel chunk). */
+static void gram_bwd_item(void *ctx, int item, int worker)
+{
+    const op_job *j = ctx;
+    const gen_tensor *t = j->nd->t;
+    const int c = t[2].c, hw = t[2].h * t[2].w, nch = (hw + GRAM_BWD_CHUNK - 1) / GRAM_BWD_CHUNK;
+    const int b = item / (c * nch), i = item / nch % c, p0 = item % nch * GRAM_BWD_CHUNK;
+    const int len = p0 + GRAM_BWD_CHUNK < hw ? GRAM_BWD_CHUNK : hw - p0;
+    const double norm = 1.0 / ((double)c * hw);
+    const float *f = cpu_ptr(t[2]) + (size_t)b * c * hw, *g = cpu_ptr(t[1]) + (size_t)b * c * c;
+    float *df = cpu_ptr(t[0]) + ((size_t)b * c + i) * hw + p0;
+    if (!j->nd->acc) memset(df, 0, sizeof(float) * (size_t)len);
+    for (int k = 0; k < c; k++) {
+        float a = (float)(((double)g[(size_t)i * c + k] + g[(size_t)k * c + i]) * norm);
+        j->k->axpy(df, f + (size_t)k * hw + p0, len, a);
+    }
+}
+
 void cpu_ops_run(cpu_backend *be, const gen_node *nd, int fuse_act, const gen_node *act)
 {
     op_job j = {nd, be->k};
@@ -279,6 +326,15 @@ void cpu_ops_run(cpu_backend *be, const gen_node *nd, int fuse_act, const gen_no
     case GEN_OP_UPSAMPLE_BWD:
         cpu_pool_run(be->pool, nd->t[1].n * nd->t[1].c, up_item, &j);
         break;
+    case GEN_OP_GRAM_FWD:
+        cpu_pool_run(be->pool, nd->t[1].n * nd->t[1].c, gram_fwd_item, &j);
+        break;
+    case GEN_OP_GRAM_BWD: {
+        const gen_tensor *f = &nd->t[2];
+        int nch = (f->h * f->w + GRAM_BWD_CHUNK - 1) / GRAM_BWD_CHUNK;
+        cpu_pool_run(be->pool, f->n * f->c * nch, gram_bwd_item, &j);
+        break;
+    }
     default:
         j.len = gen_tensor_len(nd->t[0].buf ? nd->t[0] : nd->t[1]);
         cpu_pool_run(be->pool, (int)((j.len + CHUNK - 1) / CHUNK), elem_item, &j);
