@@ -9,8 +9,10 @@
 #include "common/vg_log.h"
 #include "common/vg_opt.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,31 @@ static void fill_random(char *out, int n)
         x ^= x << 17;
         out[i] = alphabet[x % (sizeof(alphabet) - 1)];
     }
+}
+
+/* Removes temporary files of this target (prefix ".NAME.vrgen-") that a process killed
+ * before it could clean up left behind (SIGKILL, power loss): their names carry the
+ * writer's pid, and a pid with no process is stale. A pid that is alive, maybe reused by
+ * an unrelated process, keeps its file. */
+static void remove_stale(const char *dir, const char *prefix, size_t plen)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, plen) != 0) continue;
+        char *end = NULL;
+        long pid = strtol(e->d_name + plen, &end, 10);
+        if (pid <= 0 || !end || *end != '-' || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+            vg_info("removed %s/%s, left by an interrupted run (process %ld)", dir, e->d_name,
+                    pid);
+    }
+    closedir(d);
 }
 
 static void outfile_release(vg_outfile *f)
@@ -94,7 +121,9 @@ int vg_outfile_open(vg_outfile *f, const char *final_path, int overwrite)
     const char *base = slash ? slash + 1 : final_path;
     size_t dirlen = slash ? (size_t)(slash - final_path) + 1 : 0; /* with the '/' */
     size_t baselen = strlen(base) < TMP_NAME_MAX ? strlen(base) : TMP_NAME_MAX;
-    size_t tmplen = dirlen + 1 + baselen + strlen(".vrgen-") + TMP_SUFFIX_LEN;
+    char pid[24];
+    snprintf(pid, sizeof(pid), "%ld-", (long)getpid());
+    size_t tmplen = dirlen + 1 + baselen + strlen(".vrgen-") + strlen(pid) + TMP_SUFFIX_LEN;
     f->final_path = strdup(final_path);
     f->tmp_path = malloc(tmplen + 1);
     if (!dir || !f->final_path || !f->tmp_path) {
@@ -102,12 +131,14 @@ int vg_outfile_open(vg_outfile *f, const char *final_path, int overwrite)
         r = VG_ERR_NOMEM;
         goto fail;
     }
+    snprintf(f->tmp_path, tmplen + 1, ".%.*s.vrgen-", (int)baselen, base);
+    remove_stale(dir, f->tmp_path, strlen(f->tmp_path));
     for (int attempt = 0; attempt < 100; attempt++) {
         char rnd[TMP_SUFFIX_LEN + 1];
         fill_random(rnd, TMP_SUFFIX_LEN);
         rnd[TMP_SUFFIX_LEN] = '\0';
-        snprintf(f->tmp_path, tmplen + 1, "%.*s.%.*s.vrgen-%s", (int)dirlen, final_path,
-                 (int)baselen, base, rnd);
+        snprintf(f->tmp_path, tmplen + 1, "%.*s.%.*s.vrgen-%s%s", (int)dirlen, final_path,
+                 (int)baselen, base, pid, rnd);
         fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd >= 0 || errno != EEXIST) break;
     }
@@ -348,4 +379,28 @@ int vg_mkdir_p(const char *path)
     }
     free(buf);
     return r;
+}
+
+int vg_partial_path(const char *path, char *out, size_t len)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    if (!dot || dot == base) dot = base + strlen(base); /* no extension, or ".hidden" */
+    int n = snprintf(out, len, "%.*s.partial%s", (int)(dot - path), path, dot);
+    return n < 0 || (size_t)n >= len ? VG_ERR_INVALID : VG_OK;
+}
+
+int vg_outfile_commit_partial(vg_outfile *f, char *name, size_t len)
+{
+    char *p = malloc(strlen(f->final_path) + 16);
+    if (!p) {
+        vg_outfile_abort(f);
+        return VG_ERR_NOMEM;
+    }
+    vg_partial_path(f->final_path, p, strlen(f->final_path) + 16);
+    snprintf(name, len, "%s", p);
+    free(f->final_path);
+    f->final_path = p;
+    return vg_outfile_commit(f);
 }

@@ -17,15 +17,16 @@
  * to the struct and are released by vg_outfile_commit or vg_outfile_abort. */
 typedef struct vg_outfile {
     char *final_path; /* where the file ends up */
-    char *tmp_path;   /* "<folder>/.<name>.vrgen-XXXXXX" while writing */
+    char *tmp_path;   /* "<folder>/.<name>.vrgen-<pid>-XXXXXX" while writing */
     FILE *fp;         /* open for writing on tmp_path */
     int overwrite;    /* replacing an existing final_path is allowed */
     int committed;    /* set by a successful commit */
 } vg_outfile;
 
 /*
- * Creates a temporary file in final_path's folder (".<name>.vrgen-XXXXXX", mode 0644 less
- * the umask) and opens f->fp for writing on it. If final_path exists (a dangling symlink
+ * Creates a temporary file in final_path's folder (".<name>.vrgen-<pid>-XXXXXX", mode 0644
+ * less the umask) and opens f->fp for writing on it; first removes such files of the same
+ * target whose process no longer exists (left by a run that was killed), saying so. If final_path exists (a dangling symlink
  * counts) and !overwrite: VG_ERR_EXISTS, "<path>: already exists (use -y to overwrite)".
  * final_path a folder: VG_ERR_IO. Folder missing or not writable: VG_ERR_IO with a message
  * naming the folder and the errno text. VG_ERR_NOMEM. On failure *f is left zeroed.
@@ -48,6 +49,14 @@ int vg_outfile_commit(vg_outfile *f);
 /* Closes and removes the temporary file and frees the struct's strings, leaving it
  * zeroed. A no-op after commit or on a zeroed struct: call it in every cleanup path. */
 void vg_outfile_abort(vg_outfile *f);
+
+/* Commits under the name of a partial result, vg_partial_path(final_path), instead of
+ * final_path (same rules as vg_outfile_commit); the name used is written to name. */
+int vg_outfile_commit_partial(vg_outfile *f, char *name, size_t len);
+
+/* "dir/clip.mp4" -> "dir/clip.partial.mp4", "out" -> "out.partial": where a job that failed
+ * midway keeps what it finished. Returns VG_OK, or VG_ERR_INVALID when out is too small. */
+int vg_partial_path(const char *path, char *out, size_t len);
 
 /*
  * Reads the whole file at path into a new buffer. On success *data is malloc'd, owned by

@@ -5,11 +5,15 @@
  */
 #include "gen/gen_backend_priv.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/vg_assert.h"
 #include "common/vg_error.h"
+#include "common/vg_fault.h"
+#include "common/vg_log.h"
+#include "common/vg_opt.h"
 
 int gen_backend_create(const gen_backend_config *cfg, gen_backend **out)
 {
@@ -62,7 +66,22 @@ int gen_buf_create(gen_backend *be, size_t nfloats, gen_buf **out)
 {
     *out = NULL;
     if (nfloats == 0) nfloats = 1;
+    int64_t limit;
+    if (vg_fault_arg("device-alloc", &limit) && (int64_t)(nfloats * sizeof(float)) > limit) {
+        if (!be->quiet_oom) {
+            char sz[24];
+            vg_format_size((int64_t)(nfloats * sizeof(float)), sz, sizeof(sz));
+            vg_error("%s: out of device memory allocating %s (VRGEN_FAULT=device-alloc)",
+                     be->name, sz);
+        }
+        return VG_ERR_DEVICE_OOM;
+    }
     return be->vt->buf_create(be, nfloats, out);
+}
+
+void gen_backend_set_quiet_oom(gen_backend *be, int quiet)
+{
+    be->quiet_oom = quiet;
 }
 
 void gen_buf_destroy(gen_buf **b)
@@ -146,6 +165,12 @@ int gen_prog_try_compile(gen_prog *p)
 int gen_prog_submit(gen_prog *p)
 {
     VG_ASSERT(p->compiled);
+    if (vg_fault_hit("device-lost")) {
+        static atomic_int said;
+        if (!atomic_exchange(&said, 1))
+            vg_error("%s: device lost (VRGEN_FAULT=device-lost)", p->be->name);
+        return VG_ERR_DEVICE_LOST;
+    }
     return p->be->vt->prog_submit(p);
 }
 

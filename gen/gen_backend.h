@@ -84,6 +84,10 @@ void gen_backend_get_stats(const gen_backend *be, gen_backend_stats *st);
 /* Bytes of the memory heap tensors live in (Vulkan: the device-local heap); 0 when the
  * backend does not know (the reference backend uses host memory). */
 uint64_t gen_backend_heap_bytes(const gen_backend *be);
+/* While quiet, running out of device (or, on host-memory backends, host) memory in buffer
+ * creation returns VG_ERR_DEVICE_OOM or VG_ERR_NOMEM without a log line: for callers that
+ * retry smaller (stylize's tiling) and report themselves. */
+void gen_backend_set_quiet_oom(gen_backend *be, int quiet);
 
 /* A buffer of nfloats floats (contents undefined). Owned by the caller; destroy after
  * every program that uses it. */

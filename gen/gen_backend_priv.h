@@ -84,6 +84,7 @@ struct gen_backend {
     char name[256];
     gen_backend_stats stats;
     uint64_t heap_bytes; /* gen_backend_heap_bytes(); 0: unknown */
+    int quiet_oom;       /* gen_backend_set_quiet_oom(): out of memory without a log line */
 };
 
 /* Backends embed this as the first member of their buffer struct. */

@@ -16,6 +16,7 @@
 #include "pipeline/pl_compat.h"
 
 #include "common/vg_error.h"
+#include "common/vg_fault.h"
 #include "common/vg_log.h"
 
 #include <errno.h>
@@ -142,11 +143,17 @@ static int map_open_error(int err)
     return VG_ERR_FORMAT;
 }
 
-/* ---- stdin through our own AVIOContext ---- */
+/* ---- stdin (or, with VRGEN_FAULT=read@N, a file) through our own AVIOContext ---- */
 
 static int fd_read(void *opaque, uint8_t *buf, int size)
 {
     int fd = (int)(intptr_t)opaque;
+    int64_t limit;
+    if (fd > 0 && vg_fault_arg("read", &limit)) {
+        off_t pos = lseek(fd, 0, SEEK_CUR);
+        if (pos >= limit) return AVERROR(EIO);
+        if (pos >= 0 && pos + size > limit) size = (int)(limit - pos);
+    }
     for (;;) {
         ssize_t n = read(fd, buf, (size_t)size);
         if (n > 0) return (int)n;
@@ -183,6 +190,8 @@ static AVIOContext *io_create_fd(int fd)
 static void io_free(AVIOContext **io)
 {
     if (!*io) return;
+    int fd = (int)(intptr_t)(*io)->opaque;
+    if (fd > 0) close(fd); /* a file opened for VRGEN_FAULT=read; 0 is stdin */
     av_freep(&(*io)->buffer);
     avio_context_free(io);
 }
@@ -251,10 +260,22 @@ static int open_container(const char *path, const char *format, const char *name
         av_free(url);
         return VG_ERR_NOMEM;
     }
-    if (is_stdin) {
-        io = io_create_fd(0);
-        if (!io) {
+    int fault_fd = -1;
+    if (!is_stdin && url && vg_fault_arg("read", NULL)) {
+        fault_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fault_fd < 0) {
+            vg_error("%s: %s", name, strerror(errno));
             avformat_free_context(ic);
+            av_free(url);
+            return VG_ERR_NOT_FOUND;
+        }
+    }
+    if (is_stdin || fault_fd > 0) {
+        io = io_create_fd(is_stdin ? 0 : fault_fd);
+        if (!io) {
+            if (fault_fd > 0) close(fault_fd);
+            avformat_free_context(ic);
+            av_free(url);
             return VG_ERR_NOMEM;
         }
         ic->pb = io;
@@ -264,7 +285,10 @@ static int open_container(const char *path, const char *format, const char *name
     if (ret < 0) {
         /* ic was freed by avformat_open_input; our io was not */
         int code = map_open_error(ret);
-        if (code == VG_ERR_FORMAT) {
+        if (io && io->error < 0 && io->error != AVERROR_EOF) {
+            vg_error("%s: read error: %s", name, AV_ERR(io->error));
+            code = VG_ERR_FORMAT; /* an input error (exit 3), not an output one */
+        } else if (code == VG_ERR_FORMAT) {
             const char *probed = url && !ifmt ? probe_format_name(url) : NULL;
             if (is_stdin && ret == AVERROR_EOF)
                 vg_error("%s: no data (empty input)", name);
@@ -867,7 +891,7 @@ static int read_packet(pl_input *in)
             if (ret == AVERROR(ENOMEM)) return VG_ERR_NOMEM;
             if (pb && pb->error < 0 && pb->error != AVERROR_EOF) {
                 vg_error("%s: read error at %s: %s", in->name, at, AV_ERR(pb->error));
-                return VG_ERR_IO;
+                return VG_ERR_FORMAT; /* input error (exit 3) */
             }
             if (pb && avio_feof(pb)) {
                 vg_warn("%s: the file ends in the middle of a packet at %s (truncated?); "
@@ -882,7 +906,7 @@ static int read_packet(pl_input *in)
                 return VG_ERR_FORMAT;
             }
             vg_error("%s: read error at %s: %s", in->name, at, AV_ERR(ret));
-            return VG_ERR_IO;
+            return VG_ERR_FORMAT; /* input error (exit 3) */
         }
         int si = in->pkt->stream_index;
         if (si < 0 || (unsigned)si >= in->ic->nb_streams) {

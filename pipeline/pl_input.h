@@ -101,8 +101,9 @@ const AVFormatContext *pl_input_avformat(const pl_input *in);
  *            last frame, and packets read before that was known may reach a little past it.
  * Returns VG_OK; VG_EOF after the last frame (decoder flushed; copied packets up to the end
  * time come before EOF), and again on later calls; or a negative error with one line naming
- * the input and the time position: VG_ERR_IO "clip.mp4: read error at 00:01:02.3: ...",
- * VG_ERR_FORMAT for corrupt data the demuxer cannot get past, VG_ERR_NOMEM. Corrupt packets
+ * the input and the time position: VG_ERR_FORMAT for a read error ("clip.mp4: read error at
+ * 00:01:02.3: Input/output error": an input error, exit 3, not VG_ERR_IO's output error)
+ * and for corrupt data the demuxer cannot get past, VG_ERR_NOMEM. Corrupt packets
  * that the decoder skips or conceals are counted and warned about once (with a total at
  * EOF), not fatal. A file that ends in the middle of a packet (truncated) is warned about
  * and ends there, like ffmpeg. After an error, only pl_input_close is useful.

@@ -1295,7 +1295,20 @@ int pl_output_write_packet(pl_output *o, AVPacket **ppkt)
 
 /* ---- finishing ------------------------------------------------------------------------ */
 
+static int finish(pl_output *o, char *partial_name, size_t partial_len);
+
 int pl_output_finish(pl_output *o)
+{
+    return finish(o, NULL, 0);
+}
+
+int pl_output_finish_partial(pl_output *o, char *name, size_t len)
+{
+    if (o->to_stdout) return VG_ERR_UNSUPPORTED;
+    return finish(o, name, len);
+}
+
+static int finish(pl_output *o, char *partial_name, size_t partial_len)
 {
     VG_ASSERT(o && !o->finished);
     o->finished = 1;
@@ -1324,7 +1337,9 @@ int pl_output_finish(pl_output *o)
         if (r == VG_OK && ar < 0) r = fail_av(o, ar, VG_ERR_IO, NULL);
     }
     if (!o->to_stdout) {
-        if (r == VG_OK)
+        if (r == VG_OK && partial_name)
+            r = vg_outfile_commit_partial(&o->file, partial_name, partial_len);
+        else if (r == VG_OK)
             r = vg_outfile_commit(&o->file); /* logs its own failure */
         else
             vg_outfile_abort(&o->file);

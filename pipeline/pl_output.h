@@ -104,6 +104,13 @@ int pl_output_write_packet(pl_output *o, AVPacket **pkt);
  */
 int pl_output_finish(pl_output *o);
 
+/*
+ * pl_output_finish, but the file goes to the name of a partial result
+ * ("out.partial.mp4", vg_partial_path), written to name: for a job that failed midway and
+ * keeps the frames it finished. Writing to stdout: VG_ERR_UNSUPPORTED, nothing renamed.
+ */
+int pl_output_finish_partial(pl_output *o, char *name, size_t len);
+
 /* Abandons an unfinished output (closes and removes the temporary file; nothing at the
  * final path) or frees a finished one. NULL-safe; sets *o = NULL. */
 void pl_output_close(pl_output **o);

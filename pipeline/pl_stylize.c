@@ -289,13 +289,16 @@ static int compile(job *j, gen_prog *p)
  * Buffers and programs for the frame geometry. Untiled (plan NULL): one program per slot
  * with, per eye, colour in, generator, colour out. Tiled: the tiler holds the generator's
  * programs; per slot and eye one program converts the frame in and one converts it out.
- * VG_ERR_LIMIT (nothing logged): a tensor exceeds the device's binding limits.
+ * VG_ERR_LIMIT (nothing logged): a tensor exceeds the device's binding limits;
+ * VG_ERR_DEVICE_OOM or VG_ERR_NOMEM (nothing logged while the backend is quiet about it):
+ * out of memory.
  */
 static int build_gpu(job *j, const gen_tile_plan *plan)
 {
     int ret;
     if (!j->o->identity && !plan &&
         (ret = gen_graph_create(j->net, 1, j->nh, j->nw, 0, &j->graph)) < 0) {
+        if (ret == VG_ERR_DEVICE_OOM || ret == VG_ERR_NOMEM) return ret; /* retried in tiles */
         vg_error("vrgen stylize: %dx%d frames: cannot set up the generator (%s)", j->pw, j->ph,
                  vg_strerror(ret));
         return ret;
@@ -356,23 +359,30 @@ static size_t memory_budget(const job *j)
     return heap ? (size_t)(heap / 2) : (size_t)1 << 30;
 }
 
-/* Untiled when the frame's activations fit the budget and the device binds every tensor;
- * otherwise in tiles, smaller ones while a device limit refuses them. */
-static int setup_network(job *j)
+static int retry_smaller(int ret)
+{
+    return ret == VG_ERR_LIMIT || ret == VG_ERR_DEVICE_OOM || ret == VG_ERR_NOMEM;
+}
+
+/* Untiled when the frame's activations fit the budget and the device binds and allocates
+ * every tensor; otherwise in tiles, smaller ones while a device limit or a failed
+ * allocation refuses them. */
+static int setup_network_quiet(job *j)
 {
     size_t budget = memory_budget(j), full = gen_net_graph_bytes(j->net, 1, j->nh, j->nw, 0);
-    int ret, device_limit = 0;
+    int ret, device_limit = 0, oom = 0;
     char b0[24], b1[24], b2[24];
     if (full <= budget) {
         ret = build_gpu(j, NULL);
-        if (ret != VG_ERR_LIMIT) {
+        if (!retry_smaller(ret)) {
             vg_verbose("stylize: %dx%d frames (network %dx%d, rotation %d), %.1f MB of "
                        "activations",
                        j->pw, j->ph, j->nw, j->nh, j->rotation, (double)full / 1048576.0);
             return ret;
         }
         free_gpu(j);
-        device_limit = 1;
+        device_limit = ret == VG_ERR_LIMIT;
+        oom = !device_limit;
         budget = full / 2;
     }
     for (;;) {
@@ -387,7 +397,14 @@ static int setup_network(job *j)
             size_t need = (plan.min_budget + ((size_t)1 << 20) - 1) >> 20 << 20;
             vg_format_size((int64_t)budget, b0, sizeof b0);
             vg_format_size((int64_t)need, b1, sizeof b1);
-            if (device_limit)
+            if (oom)
+                vg_error("vrgen stylize: %s: out of %s memory for %dx%d frames, even in the "
+                         "smallest tiles (about %s for the generator); free memory on the "
+                         "device, or stylize a smaller size",
+                         j->o->input.path,
+                         gen_backend_get_kind(j->be) == GEN_BACKEND_VULKAN ? "device" : "host",
+                         j->pw, j->ph, b1);
+            else if (device_limit)
                 vg_error("vrgen stylize: %s: %dx%d frames are too large for this Vulkan device, "
                          "even in tiles (a tensor exceeds the device's binding limits)",
                          j->o->input.path, j->pw, j->ph);
@@ -400,26 +417,39 @@ static int setup_network(job *j)
                          "the generator, even in tiles; the default budget is %s (half the "
                          "device's memory): try --max-memory %s",
                          j->o->input.path, j->pw, j->ph, b1, b0, b1);
+            if (oom) return VG_ERR_DEVICE_OOM;
             return j->o->max_memory > 0 && !device_limit ? VG_ERR_INVALID : VG_ERR_LIMIT;
         }
         if (ret < 0) return ret;
         ret = build_gpu(j, &plan);
-        if (ret != VG_ERR_LIMIT) {
+        if (!retry_smaller(ret)) {
             vg_format_size((int64_t)full, b0, sizeof b0);
             vg_format_size((int64_t)budget, b1, sizeof b1);
             vg_format_size((int64_t)(plan.tile_bytes + plan.est_bytes), b2, sizeof b2);
             vg_verbose("stylize: %dx%d frames need %s of activations untiled (budget %s%s): %d "
                        "tiles of %dx%d (margin %d, band %d), statistics %s (1/%d estimate), %s of "
                        "activations",
-                       j->pw, j->ph, b0, b1, device_limit ? ", device limit" : "", plan.count,
+                       j->pw, j->ph, b0, b1,
+                       oom ? ", out of memory" : device_limit ? ", device limit" : "", plan.count,
                        plan.tw, plan.th, plan.margin, plan.band, plan.exact ? "exact" : "estimated",
                        plan.est_f, b2);
             return ret;
         }
         free_gpu(j);
-        device_limit = 1;
+        if (ret == VG_ERR_LIMIT)
+            device_limit = 1;
+        else
+            oom = 1;
         budget = (plan.tile_bytes + plan.est_bytes) / 2;
     }
+}
+
+static int setup_network(job *j)
+{
+    gen_backend_set_quiet_oom(j->be, 1);
+    int ret = setup_network_quiet(j);
+    gen_backend_set_quiet_oom(j->be, 0);
+    return ret;
 }
 
 static int setup_gpu(job *j, const AVFrame *f)
@@ -674,6 +704,17 @@ static int prepare_png(job *j)
     return pl_seq_check_overwrite(o->output.path, o->output.overwrite);
 }
 
+/* After a failure midway (device lost, a read error in the input, ...): the frames encoded
+ * so far become a playable file named as partial ("out.partial.mp4"); nothing goes to the
+ * final path. Not when the output itself failed (its temporary file is removed). */
+static void keep_partial(job *j)
+{
+    char name[4096];
+    if (pl_output_finish_partial(j->out, name, sizeof(name)) == VG_OK)
+        vg_warn("the %lld frames finished before the error are in %s",
+                (long long)atomic_load(&j->frames_out), name);
+}
+
 int pl_stylize(gen_backend *be, gen_net *gen, const pl_stylize_opts *o, pl_stylize_result *r)
 {
     job jb, *j = &jb;
@@ -719,6 +760,7 @@ int pl_stylize(gen_backend *be, gen_net *gen, const pl_stylize_opts *o, pl_styli
     if (ret == VG_OK) ret = atomic_load(&j->failed);
     if (ret == VG_OK && j->out) ret = pl_output_finish(j->out);
     vg_progress_finish(&j->progress, ret);
+    if (ret < 0 && j->out && atomic_load(&j->frames_out) > 0) keep_partial(j);
 
     r->frames_in = atomic_load(&j->frames_in);
     r->frames_out = atomic_load(&j->frames_out) + j->skip_frames;

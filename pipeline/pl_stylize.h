@@ -61,7 +61,8 @@ typedef struct pl_stylize_result {
  * Runs the job with generator `gen` (created on be; its padding is switched to circular
  * for 360 content). Returns VG_OK (also after an interruption, with r->interrupted set and
  * a finished, playable output) or a negative error, after which nothing is left at the
- * final output path (PNG frames already complete stay, for --resume).
+ * final output path (PNG frames already complete stay, for --resume; a video file's
+ * finished frames go to a playable "NAME.partial.EXT", see vg_partial_path).
  */
 int pl_stylize(gen_backend *be, gen_net *gen, const pl_stylize_opts *o, pl_stylize_result *r);
 

@@ -13,8 +13,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char scratch[64];
@@ -92,7 +94,7 @@ static void test_commit_and_abort(void)
     if (r != VG_OK) return;
     VT_CHECK(!vg_path_exists(out), "final path exists before commit");
     char want_prefix[512];
-    snprintf(want_prefix, sizeof(want_prefix), "%s/.out.bin.vrgen-", scratch);
+    snprintf(want_prefix, sizeof(want_prefix), "%s/.out.bin.vrgen-%ld-", scratch, (long)getpid());
     VT_CHECK(strncmp(f.tmp_path, want_prefix, strlen(want_prefix)) == 0 &&
                  strlen(f.tmp_path) == strlen(want_prefix) + 6,
              "temporary name '%s'", f.tmp_path);
@@ -348,6 +350,62 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return remove(path);
 }
 
+/* Temporary files of a killed run (dead pid) are removed on the next open of the same
+ * target; those of a live process, or of another target, stay. */
+static void test_stale_temporaries(void)
+{
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    waitpid(child, NULL, 0); /* a pid with no process (reuse this soon is unlikely) */
+    char dead[512], live[512], other[512];
+    snprintf(dead, sizeof(dead), "%s/.st.bin.vrgen-%ld-AbCdEf", scratch, (long)child);
+    snprintf(live, sizeof(live), "%s/.st.bin.vrgen-%ld-AbCdEf", scratch, (long)getppid());
+    snprintf(other, sizeof(other), "%s/.st2.bin.vrgen-%ld-AbCdEf", scratch, (long)child);
+    write_file(dead, "partial");
+    write_file(live, "partial");
+    write_file(other, "partial");
+    clear_log();
+    vg_outfile f;
+    int r = vg_outfile_open(&f, path_in("st.bin"), 0);
+    VT_CHECK(r == VG_OK, "open: %d %s", r, last_line);
+    VT_CHECK(!vg_path_exists(dead), "stale temporary file of a dead process kept");
+    VT_CHECK(strstr(last_line, "left by an interrupted run") != NULL, "no message: '%s'",
+             last_line);
+    VT_CHECK(vg_path_exists(live), "temporary file of a live process removed");
+    VT_CHECK(vg_path_exists(other), "temporary file of another target removed");
+    vg_outfile_abort(&f);
+    unlink(live);
+    unlink(other);
+}
+
+static void test_partial_names(void)
+{
+    static const char *cases[][2] = {
+        {"out.mp4", "out.partial.mp4"},   {"dir/clip.mkv", "dir/clip.partial.mkv"},
+        {"out", "out.partial"},           {"a.b/out", "a.b/out.partial"},
+        {".hidden", ".hidden.partial"},   {"d/x.tar.gz", "d/x.tar.partial.gz"},
+    };
+    char buf[256];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int r = vg_partial_path(cases[i][0], buf, sizeof(buf));
+        VT_CHECK(r == VG_OK && strcmp(buf, cases[i][1]) == 0, "%s -> %s, want %s", cases[i][0],
+                 buf, cases[i][1]);
+    }
+    VT_CHECK(vg_partial_path("out.mp4", buf, 8) == VG_ERR_INVALID, "short buffer accepted");
+    vg_outfile f;
+    const char *out = path_in("job.mp4");
+    int r = vg_outfile_open(&f, out, 0);
+    VT_CHECK(r == VG_OK, "open: %d", r);
+    if (r != VG_OK) return;
+    fputs("frames", f.fp);
+    char name[512];
+    r = vg_outfile_commit_partial(&f, name, sizeof(name));
+    VT_CHECK(r == VG_OK && has_content(path_in("job.partial.mp4"), "frames") &&
+                 !vg_path_exists(out) && strcmp(name, path_in("job.partial.mp4")) == 0,
+             "commit_partial: %d '%s'", r, name);
+    unlink(path_in("job.partial.mp4"));
+}
+
 int main(void)
 {
     vt_tmp_template(scratch, sizeof(scratch), "vrgen-test-file");
@@ -362,6 +420,8 @@ int main(void)
     test_write_error_and_other_writer();
     test_read_all();
     test_mkdir_and_exists();
+    test_stale_temporaries();
+    test_partial_names();
     vg_log_set_sink(NULL, NULL);
     nftw(scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     VT_CHECK(!vg_path_exists(scratch), "scratch folder not removed");

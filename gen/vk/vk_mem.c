@@ -27,16 +27,21 @@ static int find_type(const gen_vk_ctx *c, uint32_t bits, VkMemoryPropertyFlags w
 
 static int alloc_memory(gen_vk_ctx *c, VkDeviceSize size, uint32_t type, VkDeviceMemory *mem)
 {
-    int ret = VG_OK;
     VkMemoryAllocateInfo ai = {
         .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
         .allocationSize = size,
         .memoryTypeIndex = type,
     };
-    GEN_VK_CHECK(vkAllocateMemory(c->device, &ai, NULL, mem));
+    VkResult r = vkAllocateMemory(c->device, &ai, NULL, mem);
+    if (c->base.quiet_oom &&
+        (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY)) {
+        vg_verbose("Vulkan: vkAllocateMemory of %llu bytes: %s", (unsigned long long)size,
+                   gen_vk_result_str(r));
+        return VG_ERR_DEVICE_OOM;
+    }
+    if (r != VK_SUCCESS) return gen_vk_result(r, "vkAllocateMemory", __FILE__, __LINE__);
     c->base.stats.mem_allocs++;
-fail:
-    return ret;
+    return VG_OK;
 }
 
 int vk_mem_init(gen_vk_ctx *c)
