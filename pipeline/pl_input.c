@@ -307,6 +307,13 @@ static int open_container(const char *path, const char *format, const char *name
     }
     av_free(url);
     ret = avformat_find_stream_info(ic, NULL);
+    if (ic->pb && ic->pb->error < 0 && ic->pb->error != AVERROR_EOF) {
+        /* a demuxer may take a read error for the end of the file: say what happened */
+        vg_error("%s: read error: %s", name, AV_ERR(ic->pb->error));
+        avformat_close_input(&ic);
+        io_free(&io);
+        return VG_ERR_FORMAT; /* an input error (exit 3) */
+    }
     if (ret < 0) {
         if (ic->nb_streams == 0) {
             vg_error("%s: no streams found (%s)", name, AV_ERR(ret));

@@ -397,14 +397,14 @@ static int setup_network_quiet(job *j)
             size_t need = (plan.min_budget + ((size_t)1 << 20) - 1) >> 20 << 20;
             vg_format_size((int64_t)budget, b0, sizeof b0);
             vg_format_size((int64_t)need, b1, sizeof b1);
-            if (oom)
+            if (oom) {
+                const char *mem =
+                    gen_backend_get_kind(j->be) == GEN_BACKEND_VULKAN ? "device" : "host";
                 vg_error("vrgen stylize: %s: out of %s memory for %dx%d frames, even in the "
-                         "smallest tiles (about %s for the generator); free memory on the "
-                         "device, or stylize a smaller size",
-                         j->o->input.path,
-                         gen_backend_get_kind(j->be) == GEN_BACKEND_VULKAN ? "device" : "host",
-                         j->pw, j->ph, b1);
-            else if (device_limit)
+                         "smallest tiles (about %s for the generator); free %s memory, or "
+                         "stylize a smaller size",
+                         j->o->input.path, mem, j->pw, j->ph, b1, mem);
+            } else if (device_limit)
                 vg_error("vrgen stylize: %s: %dx%d frames are too large for this Vulkan device, "
                          "even in tiles (a tensor exceeds the device's binding limits)",
                          j->o->input.path, j->pw, j->ph);
