@@ -315,6 +315,20 @@ static void test_generator(gen_backend *cpu, gen_backend *ref)
     free(b.out), free(b.grads), free(b.dinput);
 }
 
+/* Forward convolutions large enough that the input is padded band by band (cpu_conv.c:
+ * brows < hq): stride 1 and 2, 3x3 and 9x9, every pad mode, two images (the band restarts),
+ * and the same bits at 1 and 3 threads. */
+static void test_banded(gen_backend *cpu, gen_backend *cpu1, gen_backend *cpu3, gen_backend *ref)
+{
+    uint64_t seed = 9000;
+    for (int mode = 0; mode < GEN_PAD_COUNT; mode++) {
+        conv_case(cpu, ref, 1e-4, 2, 32, 150, 97, 8, 3, 1, 1, (gen_pad_mode)mode, 1, 0, 0, seed++);
+        conv_case(cpu, ref, 1e-4, 1, 16, 181, 120, 12, 3, 2, 1, (gen_pad_mode)mode, 0, 0, 0, seed++);
+        conv_case(cpu, ref, 1e-4, 1, 16, 133, 90, 3, 9, 1, 4, (gen_pad_mode)mode, 1, 0, 0, seed++);
+    }
+    conv_case(cpu1, cpu3, 0, 2, 32, 150, 97, 16, 3, 1, 1, GEN_PAD_REFLECT, 1, 0, 0, seed++);
+}
+
 int main(void)
 {
     gen_backend *ref = NULL;
@@ -326,6 +340,7 @@ int main(void)
     printf("testing %s\n", gen_backend_name(cpu));
 
     test_convs(cpu, ref);
+    test_banded(cpu, cpu1, cpu3, ref);
     test_ops(cpu, ref, 1.0);
     test_generator(cpu, ref);
 

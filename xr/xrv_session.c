@@ -17,6 +17,7 @@
 
 #include "common/vg_error.h"
 #include "common/vg_log.h"
+#include "common/vg_time.h"
 #include "xr/xrv_chain.h"
 #include "xr/xrv_input.h"
 #include "xr/xrv_render.h"
@@ -516,6 +517,10 @@ static int frame(xr_app *a)
     XrResult r = xrBeginFrame(a->session, &fbi);
     gen_vk_queue_unlock(a->be);
     XR_CHECK(r);
+    /* frame time per eye (its swapchain updates, GPU work included: they wait on their
+     * fence) and of the whole frame between xrBeginFrame and xrEndFrame, for --xr-log */
+    const double t_begin = vg_time_now();
+    double eye_s[2] = {0, 0};
 
     XrCompositionLayerProjectionView pv[2];
     XrCompositionLayerProjection proj = {.type = XR_TYPE_COMPOSITION_LAYER_PROJECTION,
@@ -553,9 +558,11 @@ static int frame(xr_app *a)
                 layered && !(a->layer_kind == LAYER_EQUIRECT2 && a->scene.layout == XRV_LAYOUT_360);
             for (int e = 0; e < 2 && (!layered || room); e++) {
                 draw_ctx d = {a, e, layered ? -1 : slot, &views[e]};
+                double t0 = vg_time_now();
                 if ((!layered || !a->room_drawn) &&
                     (ret = xrv_chain_update(&a->gpu, &a->eye[e], draw_view, &d)) < 0)
                     goto fail;
+                eye_s[e] += vg_time_now() - t0;
                 pv[e] = (XrCompositionLayerProjectionView){
                     .type = XR_TYPE_COMPOSITION_LAYER_PROJECTION_VIEW,
                     .pose = views[e].pose,
@@ -569,9 +576,11 @@ static int frame(xr_app *a)
             if (layered && slot >= 0) {
                 for (int e = 0; e < a->npics; e++) {
                     draw_ctx d = {a, e, slot, NULL};
+                    double t0 = vg_time_now();
                     if (slot != a->pic_slot &&
                         (ret = xrv_chain_update(&a->gpu, &a->pic[e], draw_picture, &d)) < 0)
                         goto fail;
+                    eye_s[a->npics == 2 ? e : 0] += vg_time_now() - t0;
                     fill_layer(a, e, (XrCompositionLayerBaseHeader *)&pics[e], sizeof(pics[e]));
                     layers[nlayers++] = (XrCompositionLayerBaseHeader *)&pics[e];
                 }
@@ -579,6 +588,7 @@ static int frame(xr_app *a)
             }
         }
     }
+    const double frame_s = vg_time_now() - t_begin;
     XrFrameEndInfo fei = {.type = XR_TYPE_FRAME_END_INFO,
                           .displayTime = fs.predictedDisplayTime,
                           .environmentBlendMode = a->blend,
@@ -593,9 +603,10 @@ static int frame(xr_app *a)
     xrv_log(a->log,
             "{\"event\":\"frame\",\"index\":%lld,\"display_time\":%lld,\"layers\":%u,"
             "\"slot\":%d,\"video_time\":%.6f,\"variant\":%d,\"paused\":%d,\"pictures\":%lld,"
-            "\"generated\":%lld}",
+            "\"generated\":%lld,\"eye_ms\":[%.3f,%.3f],\"frame_ms\":%.3f}",
             a->frames, (long long)fs.predictedDisplayTime, nlayers, slot, video_t,
-            xrv_source_variant(a->src), xrv_source_paused(a->src), pics_n, gens);
+            xrv_source_variant(a->src), xrv_source_paused(a->src), pics_n, gens, eye_s[0] * 1e3,
+            eye_s[1] * 1e3, frame_s * 1e3);
     a->frames++;
 fail:
     return ret;

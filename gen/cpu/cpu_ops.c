@@ -2,7 +2,7 @@
  * cpu_ops.c - the CPU backend's fast versions of the ops around the convolutions:
  * instance norm forward (optionally with the next node's activation fused in), apply and
  * backward, activations forward and backward, add, axpby, fill, nearest 2x upsampling, Gram
- * matrix forward and backward.
+ * matrix forward and backward; the colour ops are in cpu_colour.c.
  * Work is split by planes (norms, upsampling) or by fixed chunks of elements, so results
  * do not depend on the thread count; sums over a plane run in float within chunks of 256
  * and in double across them. Same semantics and gradient rule as gen_ops.h; every other op
@@ -34,6 +34,8 @@ int cpu_ops_supported(const gen_node *nd)
     case GEN_OP_FILL:
     case GEN_OP_GRAM_FWD:
     case GEN_OP_GRAM_BWD:
+    case GEN_OP_YUV_TO_RGB:
+    case GEN_OP_RGB_TO_YUV:
         return 1;
     case GEN_OP_FMA_PEAK:
         return gen_tensor_len(nd->t[0]) % 64 == 0;
@@ -328,6 +330,12 @@ void cpu_ops_run(cpu_backend *be, const gen_node *nd, int fuse_act, const gen_no
         break;
     case GEN_OP_GRAM_FWD:
         cpu_pool_run(be->pool, nd->t[1].n * nd->t[1].c, gram_fwd_item, &j);
+        break;
+    case GEN_OP_YUV_TO_RGB:
+        cpu_yuv_to_rgb(be, nd);
+        break;
+    case GEN_OP_RGB_TO_YUV:
+        cpu_rgb_to_yuv(be, nd);
         break;
     case GEN_OP_GRAM_BWD: {
         const gen_tensor *f = &nd->t[2];

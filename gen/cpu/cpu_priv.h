@@ -33,7 +33,9 @@ static inline float *cpu_ptr(gen_tensor t)
  * program's scratch. */
 typedef struct cpu_conv_plan {
     int s, hp, wp, hq, wq, nplanes, oh, ow;
-    size_t ps;       /* plane stride of the padded input (hq * wq) */
+    size_t ps;       /* plane stride of the whole padded input (hq * wq) */
+    int band, brows; /* forward: output rows per band; rows of a band's padded planes */
+    size_t psb;      /* plane stride the taps use: brows * wq (brows = hq: whole planes) */
     size_t in_len;   /* padded input floats, slack included */
     int taps, *toff; /* forward taps: ic * k * k */
     int ocb, ocp, nj, nblocks;
@@ -70,6 +72,10 @@ void cpu_conv_plan_fini(cpu_conv_plan *cp);
 void cpu_conv_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *nd, float *scratch);
 void cpu_conv_backward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *nd,
                        float *scratch);
+
+/* cpu_colour.c */
+void cpu_yuv_to_rgb(cpu_backend *be, const gen_node *nd);
+void cpu_rgb_to_yuv(cpu_backend *be, const gen_node *nd);
 
 /* cpu_ops.c: the other fast ops; return 0 when the node is not handled. */
 int cpu_ops_supported(const gen_node *nd);

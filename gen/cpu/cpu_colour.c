@@ -1,0 +1,225 @@
+/*
+ * cpu_colour.c - the CPU backend's colour ops (yuv_to_rgb, rgb_to_yuv of gen/gen_ops.h),
+ * threaded by rows. Like the Vulkan kernels, normalization and matrix are folded into one
+ * float affine map per output channel (worked out in double once per call), so a pixel
+ * costs three multiply-adds per channel; the reference (gen/ref/ref_colour.c) keeps the
+ * formulas unfolded in double, and test_colour holds the two together (1e-6 on RGB, codes
+ * equal or off by one at a .5 boundary).
+ */
+#include <math.h>
+
+#include "gen/cpu/cpu_priv.h"
+
+typedef struct colour_job {
+    const gen_yuv_desc *d;
+    int rotation, th, tw, pw, ph;
+    float *rgb;
+    uint8_t *packed;
+    /* yuv_to_rgb: rgb[c] = a[c][0] code0 + a[c][1] code1 + a[c][2] code2 + a[c][3] */
+    float a[3][4];
+    /* rgb_to_yuv: plane value v[p] = k[p][0] R + k[p][1] G + k[p][2] B + k[p][3] (rgb in
+       [-1, 1]); code = floor(v + 0.5) clamped to lo..hi */
+    float k[3][4];
+    int lo[3], hi[3];
+} colour_job;
+
+static inline unsigned read_code(const gen_yuv_desc *d, const uint8_t *packed, int p, int x, int y)
+{
+    const uint8_t *s = packed + d->offset[p] + (size_t)y * (size_t)d->stride[p];
+    if (d->bits == 8) return s[x];
+    unsigned v = (unsigned)s[2 * x] | (unsigned)s[2 * x + 1] << 8;
+    return v & ((1u << d->bits) - 1u);
+}
+
+/* Frame sample of upright picture pixel (x, y), and the inverse (gen_ops.h). */
+static inline void to_frame(const gen_yuv_desc *d, int rot, int x, int y, int *sx, int *sy)
+{
+    *sx = rot == 90 ? y : rot == 180 ? d->width - 1 - x : rot == 270 ? d->width - 1 - y : x;
+    *sy = rot == 90 ? d->height - 1 - x : rot == 180 ? d->height - 1 - y : rot == 270 ? x : y;
+}
+
+static inline void to_upright(const gen_yuv_desc *d, int rot, int sx, int sy, int *x, int *y)
+{
+    *x = rot == 90 ? d->height - 1 - sy : rot == 180 ? d->width - 1 - sx : rot == 270 ? sy : sx;
+    *y = rot == 90 ? sx : rot == 180 ? d->height - 1 - sy : rot == 270 ? d->width - 1 - sx : sy;
+}
+
+/* R', G', B' (each 0..1) as linear maps of the normalized plane values v0, v1, v2. */
+static void matrix_to_rgb(const gen_yuv_desc *d, double m[3][3])
+{
+    double kr, kb;
+    gen_yuv_kr_kb(d->cs, &kr, &kb);
+    double kg = 1.0 - kr - kb;
+    if (d->cs == GEN_CS_RGB) { /* planes G', B', R' */
+        double id[3][3] = {{0, 0, 1}, {1, 0, 0}, {0, 1, 0}};
+        for (int c = 0; c < 3; c++)
+            for (int p = 0; p < 3; p++) m[c][p] = id[c][p];
+        return;
+    }
+    double t[3][3] = {{1, 0, 2.0 * (1.0 - kr)},
+                      {1, -2.0 * kb * (1.0 - kb) / kg, -2.0 * kr * (1.0 - kr) / kg},
+                      {1, 2.0 * (1.0 - kb), 0}};
+    for (int c = 0; c < 3; c++)
+        for (int p = 0; p < 3; p++) m[c][p] = t[c][p];
+}
+
+/* Item = tensor row y. */
+static void y2r_row(void *ctx, int y, int worker)
+{
+    const colour_job *j = ctx;
+    const gen_yuv_desc *d = j->d;
+    const size_t plane = (size_t)j->th * (size_t)j->tw;
+    float *r = j->rgb + (size_t)y * j->tw, *g = r + plane, *b = g + plane;
+    const int py = gen_pad_reflect(y, j->ph);
+    for (int x = 0; x < j->tw; x++) {
+        int sx, sy;
+        to_frame(d, j->rotation, gen_pad_reflect(x, j->pw), py, &sx, &sy);
+        float c0 = (float)read_code(d, j->packed, 0, sx, sy);
+        float c1 = (float)read_code(d, j->packed, 1, sx >> d->log2_cw, sy >> d->log2_ch);
+        float c2 = (float)read_code(d, j->packed, 2, sx >> d->log2_cw, sy >> d->log2_ch);
+        r[x] = j->a[0][0] * c0 + j->a[0][1] * c1 + j->a[0][2] * c2 + j->a[0][3];
+        g[x] = j->a[1][0] * c0 + j->a[1][1] * c1 + j->a[1][2] * c2 + j->a[1][3];
+        b[x] = j->a[2][0] * c0 + j->a[2][1] * c1 + j->a[2][2] * c2 + j->a[2][3];
+    }
+}
+
+void cpu_yuv_to_rgb(cpu_backend *be, const gen_node *nd)
+{
+    colour_job j = {&nd->yuv, nd->rotation, nd->t[0].h, nd->t[0].w};
+    gen_yuv_picture_size(j.d, j.rotation, &j.pw, &j.ph);
+    j.rgb = cpu_ptr(nd->t[0]);
+    j.packed = (uint8_t *)cpu_ptr(nd->t[1]);
+    double m[3][3], zero[3], scale[3];
+    matrix_to_rgb(j.d, m);
+    for (int p = 0; p < 3; p++) {
+        int lo, hi;
+        gen_yuv_plane_range(j.d, p, &zero[p], &scale[p], &lo, &hi);
+    }
+    /* out = 2 (sum_p m[c][p] (code_p - zero_p) / scale_p) - 1 */
+    for (int c = 0; c < 3; c++) {
+        double bias = -1.0;
+        for (int p = 0; p < 3; p++) {
+            j.a[c][p] = (float)(2.0 * m[c][p] / scale[p]);
+            bias -= 2.0 * m[c][p] * zero[p] / scale[p];
+        }
+        j.a[c][3] = (float)bias;
+    }
+    cpu_pool_run(be->pool, j.th, y2r_row, &j);
+}
+
+static void write_code(const gen_yuv_desc *d, uint8_t *packed, int p, int x, int y, unsigned v)
+{
+    uint8_t *s = packed + d->offset[p] + (size_t)y * (size_t)d->stride[p];
+    if (d->bits == 8) {
+        s[x] = (uint8_t)v;
+    } else {
+        s[2 * x] = (uint8_t)(v & 0xffu);
+        s[2 * x + 1] = (uint8_t)(v >> 8);
+    }
+}
+
+static inline void put_code(const colour_job *j, int p, int cx, int cy, float mean)
+{
+    float code = floorf(mean + j->k[p][3] + 0.5f);
+    if (!(code >= (float)j->lo[p])) code = (float)j->lo[p]; /* NaN too */
+    if (code > (float)j->hi[p]) code = (float)j->hi[p];
+    write_code(j->d, j->packed, p, cx, cy, (unsigned)code);
+}
+
+#define R2Y_SPAN 256 /* luma columns per pass of the upright fast path (even) */
+
+/* Rotation 0: whole rows, 256 columns at a time, in loops the compiler vectorizes. */
+static void r2y_row_upright(const colour_job *j, int p, int cy)
+{
+    const gen_yuv_desc *d = j->d;
+    const size_t plane = (size_t)j->th * (size_t)j->tw;
+    const float *k = j->k[p];
+    const int lw = p ? d->log2_cw : 0, lh = p ? d->log2_ch : 0;
+    const int sy0 = cy << lh, sy1 = (cy + 1) << lh < d->height ? (cy + 1) << lh : d->height;
+    float t[R2Y_SPAN], acc[R2Y_SPAN];
+    for (int x0 = 0; x0 < d->width; x0 += R2Y_SPAN) {
+        const int n = d->width - x0 < R2Y_SPAN ? d->width - x0 : R2Y_SPAN;
+        const int nc = (n + (1 << lw) - 1) >> lw;
+        for (int c = 0; c < nc; c++) acc[c] = 0.0f;
+        for (int sy = sy0; sy < sy1; sy++) {
+            const float *r = j->rgb + (size_t)sy * j->tw + x0, *g = r + plane, *b = g + plane;
+            for (int i = 0; i < n; i++) t[i] = k[0] * r[i] + k[1] * g[i] + k[2] * b[i];
+            if (lw == 0)
+                for (int i = 0; i < n; i++) acc[i] += t[i];
+            else
+                for (int i = 0; i < n; i++) acc[i >> lw] += t[i];
+        }
+        for (int c = 0; c < nc; c++) {
+            int cols = n - (c << lw) < (1 << lw) ? n - (c << lw) : (1 << lw);
+            put_code(j, p, (x0 >> lw) + c, cy, acc[c] / (float)(cols * (sy1 - sy0)));
+        }
+    }
+}
+
+/* Item = a row of one plane: items [0, h0) luma, then the rows of plane 1, then plane 2. */
+static void r2y_row(void *ctx, int item, int worker)
+{
+    const colour_job *j = ctx;
+    const gen_yuv_desc *d = j->d;
+    int p = 0, cy = item;
+    while (cy >= gen_yuv_plane_h(d, p)) cy -= gen_yuv_plane_h(d, p++);
+    if (j->rotation == 0) {
+        r2y_row_upright(j, p, cy);
+        return;
+    }
+    const size_t plane = (size_t)j->th * (size_t)j->tw;
+    const float *k = j->k[p];
+    const int lw = p ? d->log2_cw : 0, lh = p ? d->log2_ch : 0;
+    for (int cx = 0; cx < gen_yuv_plane_w(d, p); cx++) {
+        float sum = 0.0f;
+        int count = 0;
+        for (int sy = cy << lh; sy < (cy + 1) << lh && sy < d->height; sy++)
+            for (int sx = cx << lw; sx < (cx + 1) << lw && sx < d->width; sx++) {
+                int x, y;
+                to_upright(d, j->rotation, sx, sy, &x, &y);
+                size_t i = (size_t)y * (size_t)j->tw + (size_t)x;
+                sum += k[0] * j->rgb[i] + k[1] * j->rgb[plane + i] + k[2] * j->rgb[2 * plane + i];
+                count++;
+            }
+        put_code(j, p, cx, cy, sum / (float)count);
+    }
+}
+
+void cpu_rgb_to_yuv(cpu_backend *be, const gen_node *nd)
+{
+    colour_job j = {&nd->yuv, nd->rotation, nd->t[1].h, nd->t[1].w};
+    gen_yuv_picture_size(j.d, j.rotation, &j.pw, &j.ph);
+    j.packed = (uint8_t *)cpu_ptr(nd->t[0]);
+    j.rgb = cpu_ptr(nd->t[1]);
+    double kr, kb;
+    gen_yuv_kr_kb(j.d->cs, &kr, &kb);
+    double kg = 1.0 - kr - kb;
+    /* plane values from R', G', B' (each (v + 1) / 2) */
+    double m[3][3];
+    if (j.d->cs == GEN_CS_RGB) {
+        double t[3][3] = {{0, 1, 0}, {0, 0, 1}, {1, 0, 0}};
+        for (int p = 0; p < 3; p++)
+            for (int c = 0; c < 3; c++) m[p][c] = t[p][c];
+    } else {
+        double yr[3] = {kr, kg, kb};
+        for (int c = 0; c < 3; c++) {
+            m[0][c] = yr[c];
+            m[1][c] = ((c == 2) - yr[c]) / (2.0 * (1.0 - kb));
+            m[2][c] = ((c == 0) - yr[c]) / (2.0 * (1.0 - kr));
+        }
+    }
+    for (int p = 0; p < 3; p++) {
+        double zero, scale;
+        gen_yuv_plane_range(j.d, p, &zero, &scale, &j.lo[p], &j.hi[p]);
+        /* code = zero + scale * sum_c m[p][c] (v_c + 1) / 2 */
+        double bias = zero;
+        for (int c = 0; c < 3; c++) {
+            j.k[p][c] = (float)(scale * m[p][c] / 2.0);
+            bias += scale * m[p][c] / 2.0;
+        }
+        j.k[p][3] = (float)bias;
+    }
+    int rows = 0;
+    for (int p = 0; p < 3; p++) rows += gen_yuv_plane_h(j.d, p);
+    cpu_pool_run(be->pool, rows, r2y_row, &j);
+}
