@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/view_hint.h"
 #include "common/vg_error.h"
 #include "common/vg_log.h"
 #include "xr/xrv_view.h"
@@ -17,11 +18,13 @@ typedef struct view_cfg {
     const char *input, *map, *capture, *eye_size, *pose, *pose_script, *log_path;
     vg_strlist models;
     int original, layout, stereo, swap_eyes, ar, loop, offscreen, overwrite, layers, head_locked;
+    int hint;
     double screen_size, screen_distance, start, duration, fov, ipd;
     int64_t frames;
 } view_cfg;
 
 static const char *const layers_names[] = {"auto", "projection", NULL};
+static const char *const hint_names[] = {"auto", "on", "off", NULL};
 
 #define O(f) offsetof(view_cfg, f)
 static const vg_opt view_opts[] = {
@@ -49,6 +52,9 @@ static const vg_opt view_opts[] = {
      "vrgen renders every view itself (the same picture)"},
     {"head-locked", NULL, VG_OPT_FLAG, O(head_locked), NULL, 0, 0, NULL, NULL,
      "the screen or sphere moves with your head (no recentring needed; for tests)"},
+    {"hint", NULL, VG_OPT_ENUM, O(hint), "auto", 0, 0, hint_names, NULL,
+     "the controls hint below the picture for the first 8 seconds; auto: in the headset, "
+     "not in --offscreen captures"},
     {"ar", NULL, VG_OPT_FLAG, O(ar), NULL, 0, 0, NULL, NULL,
      "passthrough headsets: blend with the real world (alpha-blend or additive)"},
     {"loop", NULL, VG_OPT_FLAG, O(loop), NULL, 0, 0, NULL, NULL, "start again at the end"},
@@ -153,6 +159,13 @@ int cmd_view(int argc, char **argv)
     o.head_locked = cfg.head_locked;
     o.frames = cfg.frames;
     o.log_path = cfg.log_path;
+    o.hint = cfg.hint == 1 || (cfg.hint == 0 && !cfg.offscreen);
+    o.hint_png = vrgen_view_hint;
+    o.hint_png_size = vrgen_view_hint_size;
+    if (o.hint && o.hint_png_size == 0) {
+        vg_warn("vrgen view: this build has no controls hint picture (samples/view_hint.png)");
+        o.hint = 0;
+    }
     o.offscreen = cfg.offscreen;
     o.capture = cfg.capture;
     o.overwrite = cfg.overwrite;

@@ -72,8 +72,7 @@ static void remove_stale(const char *dir, const char *prefix, size_t plen)
         if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
             continue;
         if (unlinkat(dirfd(d), e->d_name, 0) == 0)
-            vg_info("removed %s/%s, left by an interrupted run (process %ld)", dir, e->d_name,
-                    pid);
+            vg_info("removed %s/%s, left by an interrupted run (process %ld)", dir, e->d_name, pid);
     }
     closedir(d);
 }

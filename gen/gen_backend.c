@@ -71,8 +71,8 @@ int gen_buf_create(gen_backend *be, size_t nfloats, gen_buf **out)
         if (!be->quiet_oom) {
             char sz[24];
             vg_format_size((int64_t)(nfloats * sizeof(float)), sz, sizeof(sz));
-            vg_error("%s: out of device memory allocating %s (VRGEN_FAULT=device-alloc)",
-                     be->name, sz);
+            vg_error("%s: out of device memory allocating %s (VRGEN_FAULT=device-alloc)", be->name,
+                     sz);
         }
         return VG_ERR_DEVICE_OOM;
     }

@@ -430,9 +430,11 @@ static int setup_network_quiet(job *j)
                        "tiles of %dx%d (margin %d, band %d), statistics %s (1/%d estimate), %s of "
                        "activations",
                        j->pw, j->ph, b0, b1,
-                       oom ? ", out of memory" : device_limit ? ", device limit" : "", plan.count,
-                       plan.tw, plan.th, plan.margin, plan.band, plan.exact ? "exact" : "estimated",
-                       plan.est_f, b2);
+                       oom            ? ", out of memory"
+                       : device_limit ? ", device limit"
+                                      : "",
+                       plan.count, plan.tw, plan.th, plan.margin, plan.band,
+                       plan.exact ? "exact" : "estimated", plan.est_f, b2);
             return ret;
         }
         free_gpu(j);

@@ -381,15 +381,15 @@ static void test_stale_temporaries(void)
 static void test_partial_names(void)
 {
     static const char *cases[][2] = {
-        {"out.mp4", "out.partial.mp4"},   {"dir/clip.mkv", "dir/clip.partial.mkv"},
-        {"out", "out.partial"},           {"a.b/out", "a.b/out.partial"},
-        {".hidden", ".hidden.partial"},   {"d/x.tar.gz", "d/x.tar.partial.gz"},
+        {"out.mp4", "out.partial.mp4"}, {"dir/clip.mkv", "dir/clip.partial.mkv"},
+        {"out", "out.partial"},         {"a.b/out", "a.b/out.partial"},
+        {".hidden", ".hidden.partial"}, {"d/x.tar.gz", "d/x.tar.partial.gz"},
     };
     char buf[256];
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         int r = vg_partial_path(cases[i][0], buf, sizeof(buf));
-        VT_CHECK(r == VG_OK && strcmp(buf, cases[i][1]) == 0, "%s -> %s, want %s", cases[i][0],
-                 buf, cases[i][1]);
+        VT_CHECK(r == VG_OK && strcmp(buf, cases[i][1]) == 0, "%s -> %s, want %s", cases[i][0], buf,
+                 cases[i][1]);
     }
     VT_CHECK(vg_partial_path("out.mp4", buf, 8) == VG_ERR_INVALID, "short buffer accepted");
     vg_outfile f;

@@ -323,7 +323,8 @@ static void test_banded(gen_backend *cpu, gen_backend *cpu1, gen_backend *cpu3, 
     uint64_t seed = 9000;
     for (int mode = 0; mode < GEN_PAD_COUNT; mode++) {
         conv_case(cpu, ref, 1e-4, 2, 32, 150, 97, 8, 3, 1, 1, (gen_pad_mode)mode, 1, 0, 0, seed++);
-        conv_case(cpu, ref, 1e-4, 1, 16, 181, 120, 12, 3, 2, 1, (gen_pad_mode)mode, 0, 0, 0, seed++);
+        conv_case(cpu, ref, 1e-4, 1, 16, 181, 120, 12, 3, 2, 1, (gen_pad_mode)mode, 0, 0, 0,
+                  seed++);
         conv_case(cpu, ref, 1e-4, 1, 16, 133, 90, 3, 9, 1, 4, (gen_pad_mode)mode, 1, 0, 0, seed++);
     }
     conv_case(cpu1, cpu3, 0, 2, 32, 150, 97, 16, 3, 1, 1, GEN_PAD_REFLECT, 1, 0, 0, seed++);

@@ -15,6 +15,7 @@
 #include "gen/gen_model.h"
 #include "pipeline/pl_png.h"
 #include "pipeline/pl_seq.h"
+#include "xr/xrv_hint.h"
 #include "xr/xrv_render.h"
 #include "xr/xrv_view.h"
 
@@ -165,6 +166,7 @@ int xrv_offscreen_run(gen_backend *be, const xrv_view_opts *o)
     xrv_render *rd = NULL;
     float *words = NULL;
     pl_image img = {0};
+    xrv_hint hint = {0};
     FILE *log = NULL;
     xrv_scene scene = o->scene;
     if ((ret = xrv_load_models(be, o->models, o->nmodels, &nets)) < 0) goto done;
@@ -183,6 +185,8 @@ int xrv_offscreen_run(gen_backend *be, const xrv_view_opts *o)
         ret = VG_ERR_IO;
         goto done;
     }
+    if (o->hint && (ret = xrv_hint_load(o->hint_png, o->hint_png_size, &hint)) < 0) goto done;
+    double pts0 = -1;
     /* symmetric fov: horizontal from the option, vertical from the eye's aspect */
     float th = tanf(o->fov_deg * (float)M_PI / 360.0f);
     float tv = th * (float)o->eye_h / (float)o->eye_w;
@@ -198,6 +202,8 @@ int xrv_offscreen_run(gen_backend *be, const xrv_view_opts *o)
         }
         if (ret < 0) goto done;
         xrv_pose head = script ? script_pose(script, nscript, (double)n) : o->pose;
+        if (pts0 < 0) pts0 = pts;
+        const int show_hint = hint.rgba && pts - pts0 < XRV_HINT_SECONDS;
         for (int e = 0; e < 2; e++) {
             xrv_pose eye =
                 xrv_pose_mul(head, (xrv_pose){{0, 0, 0, 1}, {(e ? 0.5f : -0.5f) * o->ipd, 0, 0}});
@@ -205,16 +211,23 @@ int xrv_offscreen_run(gen_backend *be, const xrv_view_opts *o)
                 (ret = gen_tensor_download(be, xrv_render_output(rd, e), words)) < 0)
                 goto done;
             unpack(words, &img);
+            if (show_hint) { /* head-locked: the same place whatever the pose */
+                float r[4];
+                xrv_hint_rect(&hint, (e ? 0.5f : -0.5f) * o->ipd, th, tv, o->eye_w, o->eye_h, r);
+                xrv_hint_blend(&hint, r, &img);
+            }
             if ((ret = pl_seq_write(e ? right : left, n + 1, &img, o->overwrite, NULL)) < 0)
                 goto done;
         }
-        xrv_log(log, "{\"event\":\"frame\",\"index\":%lld,\"video_time\":%.6f}", (long long)n, pts);
+        xrv_log(log, "{\"event\":\"frame\",\"index\":%lld,\"video_time\":%.6f,\"hint\":%d}",
+                (long long)n, pts, show_hint);
     }
     vg_info("vrgen view: %lld frames of both eyes (%dx%d) to %s", (long long)n, o->eye_w, o->eye_h,
             o->capture);
     xrv_log(log, "{\"event\":\"exit\",\"frames\":%lld,\"code\":0}", (long long)n);
 done:
     if (log) fclose(log);
+    xrv_hint_free(&hint);
     pl_image_free(&img);
     free(words);
     xrv_render_destroy(&rd);

@@ -19,6 +19,7 @@
 #include "common/vg_log.h"
 #include "common/vg_time.h"
 #include "xr/xrv_chain.h"
+#include "xr/xrv_hint.h"
 #include "xr/xrv_input.h"
 #include "xr/xrv_render.h"
 #include "xr/xrv_view.h"
@@ -42,13 +43,17 @@ typedef struct xr_app {
     gen_backend *be;
     gen_vk_handles vk;
     xrv_gpu gpu;
-    xrv_chain eye[2]; /* projection views: our renderer (or the room behind layers) */
-    int room_drawn;   /* layers: the room-only views are up (pose-independent) */
-    int layer_kind;   /* LAYER_* */
-    int npics;        /* layers: eye pictures (1 mono, 2 stereo) */
-    xrv_chain pic[2]; /* layers: the eye pictures */
-    xrv_render *copy; /* layers: picture -> packed words */
-    int pic_slot;     /* slot the pictures show (-1: none yet) */
+    xrv_chain eye[2];     /* projection views: our renderer (or the room behind layers) */
+    int room_drawn;       /* layers: the room-only views are up (pose-independent) */
+    int layer_kind;       /* LAYER_* */
+    int npics;            /* layers: eye pictures (1 mono, 2 stereo) */
+    xrv_chain pic[2];     /* layers: the eye pictures */
+    xrv_hint hint;        /* the controls hint (o->hint) ... */
+    gen_buf *hint_buf;    /* ... its words on the device ... */
+    xrv_chain hint_chain; /* ... and its swapchain, filled once */
+    XrTime hint_t0;       /* display time of the first frame rendered */
+    xrv_render *copy;     /* layers: picture -> packed words */
+    int pic_slot;         /* slot the pictures show (-1: none yet) */
     int has_cylinder, has_equirect2;
     xrv_input input;
     gen_net **nets;
@@ -303,6 +308,48 @@ static int layer_kind(const xr_app *a)
     }
 }
 
+static int no_draw(void *ud)
+{
+    return VG_OK;
+}
+
+/* The controls hint: its picture in a swapchain of its own, copied in once. */
+static int create_hint(xr_app *a)
+{
+    int ret = xrv_hint_load(a->o->hint_png, a->o->hint_png_size, &a->hint);
+    if (ret < 0) return ret;
+    size_t n = (size_t)a->hint.w * a->hint.h;
+    float *words = malloc(n * sizeof(float));
+    if (!words) return VG_ERR_NOMEM;
+    memcpy(words, a->hint.rgba, n * sizeof(float)); /* the words' bits, not numbers */
+    gen_tensor t = {0, 0, 1, 1, a->hint.h, a->hint.w};
+    ret = gen_buf_create(a->be, n, &a->hint_buf);
+    if (ret == VG_OK) {
+        t.buf = a->hint_buf;
+        ret = gen_tensor_upload(a->be, t, words);
+    }
+    free(words);
+    if (ret == VG_OK)
+        ret = xrv_chain_create(&a->gpu, a->session, (uint32_t)a->hint.w, (uint32_t)a->hint.h, t,
+                               &a->hint_chain);
+    if (ret == VG_OK) ret = xrv_chain_update(&a->gpu, &a->hint_chain, no_draw, NULL);
+    return ret;
+}
+
+/* The hint's layer: head-locked (VIEW space), below the line of sight. */
+static void hint_layer(const xr_app *a, XrCompositionLayerQuad *q)
+{
+    *q = (XrCompositionLayerQuad){
+        .type = XR_TYPE_COMPOSITION_LAYER_QUAD,
+        .layerFlags = XR_COMPOSITION_LAYER_BLEND_TEXTURE_SOURCE_ALPHA_BIT,
+        .space = a->view,
+        .eyeVisibility = XR_EYE_VISIBILITY_BOTH,
+        .subImage = {.swapchain = a->hint_chain.chain,
+                     .imageRect = {{0, 0}, {(int32_t)a->hint.w, (int32_t)a->hint.h}}},
+        .pose = {{0, 0, 0, 1}, {0, XRV_HINT_Y, XRV_HINT_Z}},
+        .size = {XRV_HINT_WIDTH, XRV_HINT_WIDTH * (float)a->hint.h / (float)a->hint.w}};
+}
+
 static int create_chains(xr_app *a, uint32_t *w, uint32_t *h)
 {
     int ret = VG_OK;
@@ -336,6 +383,7 @@ static int create_chains(xr_app *a, uint32_t *w, uint32_t *h)
                                         xrv_render_output(a->copy, e), &a->pic[e])) < 0)
                 return ret;
     }
+    if (a->o->hint && (ret = create_hint(a)) < 0) return ret;
     static const char *const kinds[] = {"projection (vrgen renders)", "quad layer",
                                         "cylinder layer", "equirect2 layer"};
     vg_verbose("view: %s", kinds[a->layer_kind]);
@@ -528,7 +576,9 @@ static int frame(xr_app *a)
                                          .viewCount = 2,
                                          .views = pv};
     any_layer pics[2];
-    const XrCompositionLayerBaseHeader *layers[3];
+    XrCompositionLayerQuad hint_quad;
+    const XrCompositionLayerBaseHeader *layers[4];
+    int hint_shown = 0;
     uint32_t nlayers = 0;
     int slot = -1;
     double video_t = 0;
@@ -587,6 +637,14 @@ static int frame(xr_app *a)
                 a->pic_slot = slot;
             }
         }
+        if (a->hint_chain.chain) {
+            if (!a->hint_t0) a->hint_t0 = fs.predictedDisplayTime;
+            if ((double)(fs.predictedDisplayTime - a->hint_t0) * 1e-9 < XRV_HINT_SECONDS) {
+                hint_layer(a, &hint_quad);
+                layers[nlayers++] = (XrCompositionLayerBaseHeader *)&hint_quad;
+                hint_shown = 1;
+            }
+        }
     }
     const double frame_s = vg_time_now() - t_begin;
     XrFrameEndInfo fei = {.type = XR_TYPE_FRAME_END_INFO,
@@ -603,10 +661,10 @@ static int frame(xr_app *a)
     xrv_log(a->log,
             "{\"event\":\"frame\",\"index\":%lld,\"display_time\":%lld,\"layers\":%u,"
             "\"slot\":%d,\"video_time\":%.6f,\"variant\":%d,\"paused\":%d,\"pictures\":%lld,"
-            "\"generated\":%lld,\"eye_ms\":[%.3f,%.3f],\"frame_ms\":%.3f}",
+            "\"generated\":%lld,\"hint\":%d,\"eye_ms\":[%.3f,%.3f],\"frame_ms\":%.3f}",
             a->frames, (long long)fs.predictedDisplayTime, nlayers, slot, video_t,
-            xrv_source_variant(a->src), xrv_source_paused(a->src), pics_n, gens, eye_s[0] * 1e3,
-            eye_s[1] * 1e3, frame_s * 1e3);
+            xrv_source_variant(a->src), xrv_source_paused(a->src), pics_n, gens, hint_shown,
+            eye_s[0] * 1e3, eye_s[1] * 1e3, frame_s * 1e3);
     a->frames++;
 fail:
     return ret;
@@ -625,6 +683,9 @@ static void teardown(xr_app *a)
         xrv_chain_destroy(&a->gpu, &a->eye[e]);
         xrv_chain_destroy(&a->gpu, &a->pic[e]);
     }
+    xrv_chain_destroy(&a->gpu, &a->hint_chain);
+    gen_buf_destroy(&a->hint_buf);
+    xrv_hint_free(&a->hint);
     xrv_input_destroy(&a->input);
     if (a->view) xrDestroySpace(a->view);
     if (a->local) xrDestroySpace(a->local);

@@ -25,6 +25,9 @@ typedef struct xrv_view_opts {
     int ar;               /* environment blend: alpha-blend or additive where offered */
     int64_t frames;       /* submit (or capture) this many display frames, then exit; < 0: all */
     const char *log_path; /* JSON lines: session states, frames, the summary */
+    int hint;             /* show the controls hint for the first XRV_HINT_SECONDS */
+    const unsigned char *hint_png; /* its picture (PNG bytes; xr/xrv_hint.h) */
+    size_t hint_png_size;
 
     /* offscreen */
     int offscreen;

@@ -127,9 +127,9 @@ typedef struct pad_job {
     const cpu_conv_plan *cp;
     const float *src; /* one image (ic, ih, iw) */
     float *dst;
-    int y0, y1;   /* rows of every polyphase plane to write */
-    size_t ps;    /* plane stride in dst */
-    int rbase;    /* row y0 goes to row y0 - rbase of its plane in dst */
+    int y0, y1; /* rows of every polyphase plane to write */
+    size_t ps;  /* plane stride in dst */
+    int rbase;  /* row y0 goes to row y0 - rbase of its plane in dst */
 } pad_job;
 
 /* Input channel i -> its s * s padded polyphase planes. */

@@ -14,7 +14,7 @@ typedef struct cpu_backend {
     cpu_pool *pool;
     const cpu_kern *k;
     int nthreads;
-    int profile;                   /* VRGEN_CPU_PROFILE: time every node, print at destroy */
+    int profile;                    /* VRGEN_CPU_PROFILE: time every node, print at destroy */
     double prof_s[GEN_OP_COUNT][2]; /* seconds per op: [0] fast kernels, [1] reference */
     long prof_n[GEN_OP_COUNT][2];
 } cpu_backend;

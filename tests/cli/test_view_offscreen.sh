@@ -7,6 +7,7 @@
 #   360 / 180 (layout from the file name): the yaw picks the longitude stripe;
 #   stereo side by side: each eye shows its own half, --swap-eyes swaps them;
 #   a pose script, the reference backend against Vulkan, live stylization with -m;
+#   the controls hint (--hint on): where its rectangle lands in each eye, gone after 8 s;
 #   bad options and an existing capture: clear errors, exit codes, nothing overwritten.
 set -u
 VRGEN=${VRGEN:?path to the vrgen binary}
@@ -86,6 +87,32 @@ gen -f lavfi -i testsrc2=s=96x64:r=10:d=0.5 -c:v libx264 -pix_fmt yuv420p train.
     || bad "cannot train the test model"
 V flat.mkv --capture styl -m model.safetensors && near "stylized: room unchanged" styl/left_000001.png 60 200 "$ROOM" \
     && [ "$(px styl/left_000001.png 150 170)" != "255 0 0" ] && ok "stylized: the screen changed ($(px styl/left_000001.png 150 170))" || bad "live stylization run"
+
+# the controls hint: head-locked, 0.9 m wide (1024x232 picture), centre 0.5 m below the eye at
+# 1.2 m. 90 degrees, 400x400, eyes 0.032 m left and right of the head centre: the left eye
+# sees it over columns 130.3..280.3, the right eye 119.7..269.7, rows 266.3..300.3. The
+# captures with and without it may differ only inside that rectangle; 8 s later it is gone.
+gen -f lavfi -i "color=c=red:s=320x180:d=10:r=1" -c:v ffv1 -pix_fmt gbrp hint.mkv
+"$VRGEN" view -q --offscreen --eye-size 400x400 --fov 90 --ipd 0.064 hint.mkv --frames 10 --capture hint_on --hint on --xr-log hint.jsonl \
+  && "$VRGEN" view -q --offscreen --eye-size 400x400 --fov 90 --ipd 0.064 hint.mkv --frames 10 --capture hint_off || bad "hint runs"
+bbox() { # FILE_A FILE_B: "x0 y0 x1 y1" of the pixels that differ, or "none"
+  ffmpeg -v error -y -i "$1" -f rawvideo -pix_fmt rgb24 a.raw && ffmpeg -v error -y -i "$2" -f rawvideo -pix_fmt rgb24 b.raw \
+    && python3 -c "
+a = open('a.raw', 'rb').read(); b = open('b.raw', 'rb').read(); w = 400
+d = [i // 3 for i in range(len(a)) if a[i] != b[i]]
+print('none' if not d else '%d %d %d %d' % (min(p % w for p in d), min(p // w for p in d), max(p % w for p in d) + 1, max(p // w for p in d) + 1))"
+}
+within() { # NAME "x0 y0 x1 y1" "X0 Y0 X1 Y1": each edge within 1.5 px
+  awk -v a="$2" -v b="$3" 'BEGIN { split(a, x); split(b, y); for (i = 1; i <= 4; i++) { d = x[i] - y[i]; if (d > 1.5 || d < -1.5) exit 1 } }' \
+    && ok "$1 ($2)" || bad "$1: differing pixels $2, expected $3"
+}
+within "hint in the left eye" "$(bbox hint_on/left_000001.png hint_off/left_000001.png)" "130.3 266.3 280.3 300.3"
+within "hint in the right eye" "$(bbox hint_on/right_000001.png hint_off/right_000001.png)" "119.7 266.3 269.7 300.3"
+c=$(px hint_on/left_000001.png 140 290)
+awk -v a="$c" 'BEGIN { split(a, x); exit !(x[1] < 60 && x[2] < 60 && x[3] < 60) }' && ok "the hint box is dark ($c)" || bad "hint box colour '$c'"
+[ "$(bbox hint_on/left_000009.png hint_off/left_000009.png)" = none ] && [ "$(bbox hint_on/right_000010.png hint_off/right_000010.png)" = none ] \
+  && ok "the hint is gone after 8 s" || bad "hint still shown after 8 s"
+[ "$(grep -c '"hint":1' hint.jsonl)" = 8 ] && ok "the log marks the 8 frames with the hint" || bad "hint in the log: $(grep -c '"hint":1' hint.jsonl) frames"
 
 # errors: exit codes, messages naming the problem, nothing overwritten
 "$VRGEN" view flat.mkv --offscreen 2>err.txt; [ $? -eq 2 ] && grep -q -- "--capture" err.txt && ok "--offscreen without --capture: usage error" || bad "missing --capture: $(cat err.txt)"

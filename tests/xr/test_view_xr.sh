@@ -77,7 +77,7 @@ e=$(grep -o 'exit=[0-9]*' "$W/kill.out" | cut -d= -f2)
 # 5. real compositor on Xvfb: screenshots while playing, then SIGTERM
 shot() { # NAME ARGS...: screenshot W/NAME.png of vrgen view ARGS, exit code in W/NAME.rc
     local name=$1; shift
-    run --xvfb -- sh -c "$V view $* --head-locked --loop -q --xr-log $w/$name.jsonl & p=\$!; sleep 6; \"\$VRGEN_XR_SCREENSHOT\" $w/$name.png; kill -TERM \$p; wait \$p; echo \$? > $w/$name.rc" >"$W/$name.out" 2>&1
+    run --xvfb -- sh -c "$V view --hint off $* --head-locked --loop -q --xr-log $w/$name.jsonl & p=\$!; sleep 6; \"\$VRGEN_XR_SCREENSHOT\" $w/$name.png; kill -TERM \$p; wait \$p; echo \$? > $w/$name.rc" >"$W/$name.out" 2>&1
     [ -f "$W/$name.png" ] || bad "$name: no screenshot: $(tail -3 "$W/$name.out")"
 }
 shot sbs $w/clip_sbs.mkv --screen-size 6 --screen-distance 2
@@ -99,4 +99,20 @@ shot flatp $w/flat.mkv --layers projection
 d=$(ffmpeg -v error -i "$W/flat.png" -i "$W/flatp.png" -lavfi "[0:v]crop=640:360:0:0[a];[1:v]crop=640:360:0:0[b];[a][b]blend=all_mode=difference,format=gray,signalstats,metadata=print:file=-" -f null - 2>&1 | awk -F= '/YAVG=/ { print $2 }')
 awk -v d="$d" 'BEGIN { exit !(length(d) > 0 && d + 0 < 4) }' && ok "quad layer = projection rendering (mean difference $d)" || bad "quad layer and projection differ (mean difference '$d')"
 near "xvfb flat: the top left quadrant is red" "$W/flat.png" 130 160 "255 0 0"
+# the controls hint (a quad layer in VIEW space): drawn, below the middle of each eye only
+shot hint $w/flat.mkv --hint on
+where=$(ffmpeg -v error -i "$W/flat.png" -f rawvideo -pix_fmt rgb24 - | od -An -v -tu1 -w1 | python3 -c "
+import subprocess, sys
+a = [int(v) for v in sys.stdin.read().split()]
+b = [int(v) for v in subprocess.run(['sh', '-c', 'ffmpeg -v error -i \"$W/hint.png\" -f rawvideo -pix_fmt rgb24 - | od -An -v -tu1 -w1'], capture_output=True, text=True).stdout.split()]
+w = 640
+d = [i // 3 for i in range(min(len(a), len(b))) if abs(a[i] - b[i]) > 24]
+eyes = set((p % w) // 320 for p in d)
+print('%d %d %d %d' % (len(d), min(p // w for p in d), max(p // w for p in d), len(eyes)) if d else 'none')")
+case "$where" in
+  none) bad "hint: the screenshot does not change with --hint on" ;;
+  *) awk -v r="$where" 'BEGIN { split(r, x); exit !(x[2] >= 180 && x[4] == 2) }' \
+       && ok "hint drawn below the middle of both eyes (pixels, first row, last row, eyes: $where)" || bad "hint placement (pixels, first row, last row, eyes): $where" ;;
+esac
+grep '"event":"frame"' "$W/null.jsonl" | head -1 | grep -q '"hint":1' && ok "null compositor: the hint layer submitted (validation on)" || bad "null compositor: no hint layer in the first frame"
 exit $fail
