@@ -20,6 +20,7 @@
 #define GEN_OPS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* How a convolution reads outside the image. */
 typedef enum gen_pad_mode {
@@ -296,6 +297,29 @@ static inline size_t gen_yuv_packed_bytes(const gen_yuv_desc *d)
         if (e > end) end = e;
     }
     return end;
+}
+
+/* Sample (x, y) of plane p of a packed frame: its code, the bits above d->bits ignored. */
+static inline unsigned gen_yuv_read_code(const gen_yuv_desc *d, const uint8_t *packed, int p, int x,
+                                         int y)
+{
+    const uint8_t *s = packed + d->offset[p] + (size_t)y * (size_t)d->stride[p];
+    if (d->bits == 8) return s[x];
+    unsigned v = (unsigned)s[2 * x] | (unsigned)s[2 * x + 1] << 8;
+    return v & ((1u << d->bits) - 1u);
+}
+
+/* Writes code v to sample (x, y) of plane p (one byte, or two little-endian). */
+static inline void gen_yuv_write_code(const gen_yuv_desc *d, uint8_t *packed, int p, int x, int y,
+                                      unsigned v)
+{
+    uint8_t *s = packed + d->offset[p] + (size_t)y * (size_t)d->stride[p];
+    if (d->bits == 8) {
+        s[x] = (uint8_t)v;
+    } else {
+        s[2 * x] = (uint8_t)(v & 0xffu);
+        s[2 * x + 1] = (uint8_t)(v >> 8);
+    }
 }
 
 /* The upright picture size for a rotation of 0, 90, 180 or 270 degrees clockwise. */

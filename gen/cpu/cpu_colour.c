@@ -23,14 +23,6 @@ typedef struct colour_job {
     int lo[3], hi[3];
 } colour_job;
 
-static inline unsigned read_code(const gen_yuv_desc *d, const uint8_t *packed, int p, int x, int y)
-{
-    const uint8_t *s = packed + d->offset[p] + (size_t)y * (size_t)d->stride[p];
-    if (d->bits == 8) return s[x];
-    unsigned v = (unsigned)s[2 * x] | (unsigned)s[2 * x + 1] << 8;
-    return v & ((1u << d->bits) - 1u);
-}
-
 /* Frame sample of upright picture pixel (x, y), and the inverse (gen_ops.h). */
 static inline void to_frame(const gen_yuv_desc *d, int rot, int x, int y, int *sx, int *sy)
 {
@@ -74,9 +66,9 @@ static void y2r_row(void *ctx, int y, int worker)
     for (int x = 0; x < j->tw; x++) {
         int sx, sy;
         to_frame(d, j->rotation, gen_pad_reflect(x, j->pw), py, &sx, &sy);
-        float c0 = (float)read_code(d, j->packed, 0, sx, sy);
-        float c1 = (float)read_code(d, j->packed, 1, sx >> d->log2_cw, sy >> d->log2_ch);
-        float c2 = (float)read_code(d, j->packed, 2, sx >> d->log2_cw, sy >> d->log2_ch);
+        float c0 = (float)gen_yuv_read_code(d, j->packed, 0, sx, sy);
+        float c1 = (float)gen_yuv_read_code(d, j->packed, 1, sx >> d->log2_cw, sy >> d->log2_ch);
+        float c2 = (float)gen_yuv_read_code(d, j->packed, 2, sx >> d->log2_cw, sy >> d->log2_ch);
         r[x] = j->a[0][0] * c0 + j->a[0][1] * c1 + j->a[0][2] * c2 + j->a[0][3];
         g[x] = j->a[1][0] * c0 + j->a[1][1] * c1 + j->a[1][2] * c2 + j->a[1][3];
         b[x] = j->a[2][0] * c0 + j->a[2][1] * c1 + j->a[2][2] * c2 + j->a[2][3];
@@ -107,23 +99,12 @@ void cpu_yuv_to_rgb(cpu_backend *be, const gen_node *nd)
     cpu_pool_run(be->pool, j.th, y2r_row, &j);
 }
 
-static void write_code(const gen_yuv_desc *d, uint8_t *packed, int p, int x, int y, unsigned v)
-{
-    uint8_t *s = packed + d->offset[p] + (size_t)y * (size_t)d->stride[p];
-    if (d->bits == 8) {
-        s[x] = (uint8_t)v;
-    } else {
-        s[2 * x] = (uint8_t)(v & 0xffu);
-        s[2 * x + 1] = (uint8_t)(v >> 8);
-    }
-}
-
 static inline void put_code(const colour_job *j, int p, int cx, int cy, float mean)
 {
     float code = floorf(mean + j->k[p][3] + 0.5f);
     if (!(code >= (float)j->lo[p])) code = (float)j->lo[p]; /* NaN too */
     if (code > (float)j->hi[p]) code = (float)j->hi[p];
-    write_code(j->d, j->packed, p, cx, cy, (unsigned)code);
+    gen_yuv_write_code(j->d, j->packed, p, cx, cy, (unsigned)code);
 }
 
 #define R2Y_SPAN 256 /* luma columns per pass of the upright fast path (even) */

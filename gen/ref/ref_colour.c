@@ -10,25 +10,6 @@
 
 #include "common/vg_assert.h"
 
-static unsigned read_code(const gen_yuv_desc *d, const uint8_t *packed, int p, int x, int y)
-{
-    const uint8_t *s = packed + d->offset[p] + (size_t)y * (size_t)d->stride[p];
-    if (d->bits == 8) return s[x];
-    unsigned v = (unsigned)s[2 * x] | (unsigned)s[2 * x + 1] << 8;
-    return v & ((1u << d->bits) - 1u);
-}
-
-static void write_code(const gen_yuv_desc *d, uint8_t *packed, int p, int x, int y, unsigned v)
-{
-    uint8_t *s = packed + d->offset[p] + (size_t)y * (size_t)d->stride[p];
-    if (d->bits == 8) {
-        s[x] = (uint8_t)v;
-    } else {
-        s[2 * x] = (uint8_t)(v & 0xffu);
-        s[2 * x + 1] = (uint8_t)(v >> 8);
-    }
-}
-
 /* Frame sample (sx, sy) of upright picture pixel (x, y) (gen_ops.h). */
 static void upright_to_frame(const gen_yuv_desc *d, int rotation, int x, int y, int *sx, int *sy)
 {
@@ -86,7 +67,7 @@ void gen_ref_yuv_to_rgb(const gen_yuv_desc *d, int rotation, int th, int tw, flo
             double v[3]; /* normalized plane values: Y', Pb, Pr or G', B', R' */
             for (int p = 0; p < 3; p++) {
                 int cx = p ? sx >> d->log2_cw : sx, cy = p ? sy >> d->log2_ch : sy;
-                v[p] = ((double)read_code(d, packed, p, cx, cy) - zero[p]) / scale[p];
+                v[p] = ((double)gen_yuv_read_code(d, packed, p, cx, cy) - zero[p]) / scale[p];
             }
             double r, g, b;
             if (d->cs == GEN_CS_RGB) {
@@ -148,7 +129,7 @@ void gen_ref_rgb_to_yuv(const gen_yuv_desc *d, int rotation, int th, int tw, uin
                 double code = floor(zero + scale * (sum / count) + 0.5);
                 if (!(code >= lo)) code = lo; /* NaN too */
                 if (code > hi) code = hi;
-                write_code(d, packed, p, cx, cy, (unsigned)code);
+                gen_yuv_write_code(d, packed, p, cx, cy, (unsigned)code);
             }
         }
     }
