@@ -41,7 +41,7 @@ gen_backend_kind gen_backend_auto(const gen_backend_config *cfg, char *why, size
     }
     gen_device_info *devs = NULL;
     int count = 0, chosen = -1;
-    if (gen_device_list(NULL, &devs, &count, &chosen) < 0 || chosen < 0) {
+    if (gen_device_probe(&devs, &count, &chosen) < 0 || chosen < 0) {
         free(devs);
         say(why, why_len, "%s", "no usable Vulkan device");
         return GEN_BACKEND_CPU;

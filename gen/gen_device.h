@@ -33,6 +33,10 @@ typedef struct gen_device_info {
  */
 int gen_device_list(const char *want, gen_device_info **list, int *count, int *chosen);
 
+/* gen_device_list(NULL, ...) that logs nothing when there is no driver or no device
+ * (VG_ERR_NO_DEVICE): for the automatic backend choice, which then takes the cpu backend. */
+int gen_device_probe(gen_device_info **list, int *count, int *chosen);
+
 /* "1.3.230" */
 void gen_device_api_string(uint32_t api, char *buf, int len);
 

@@ -115,6 +115,9 @@ static const char *no_device_help =
     "(runs on the CPU); GPU drivers come with mesa-vulkan-drivers (AMD, Intel) or the vendor "
     "(NVIDIA)";
 
+/* gen_device_probe: no driver, or no device, is an answer there, not an error to log. */
+static _Thread_local int g_quiet_probe;
+
 static int create_instance(int validation, VkInstance *out, gen_vk_ctx *c,
                            const gen_vk_hooks *hooks)
 {
@@ -155,8 +158,9 @@ static int create_instance(int validation, VkInstance *out, gen_vk_ctx *c,
     VkResult r =
         hooks ? hooks->create_instance(hooks->user, &ci, out) : vkCreateInstance(&ci, NULL, out);
     if (r == VK_ERROR_INCOMPATIBLE_DRIVER || r == VK_ERROR_INITIALIZATION_FAILED) {
-        vg_error("no Vulkan 1.2 driver found (vkCreateInstance: %s): %s", gen_vk_result_str(r),
-                 no_device_help);
+        if (!g_quiet_probe)
+            vg_error("no Vulkan 1.2 driver found (vkCreateInstance: %s): %s", gen_vk_result_str(r),
+                     no_device_help);
         return VG_ERR_NO_DEVICE;
     }
     GEN_VK_CHECK(r);
@@ -349,7 +353,7 @@ static int enumerate(VkInstance inst, VkPhysicalDevice **pds, gen_device_info **
     uint32_t n = 0;
     VkResult r = vkEnumeratePhysicalDevices(inst, &n, NULL);
     if (r != VK_SUCCESS || n == 0) {
-        vg_error("no Vulkan device found: %s", no_device_help);
+        if (!g_quiet_probe) vg_error("no Vulkan device found: %s", no_device_help);
         return VG_ERR_NO_DEVICE;
     }
     *pds = calloc(n, sizeof(**pds));
@@ -378,6 +382,14 @@ int gen_device_list(const char *want, gen_device_info **list, int *count, int *c
     if (ret == VG_OK) *chosen = choose(*list, *count, want);
     free(pds);
     vkDestroyInstance(inst, NULL);
+    return ret;
+}
+
+int gen_device_probe(gen_device_info **list, int *count, int *chosen)
+{
+    g_quiet_probe = 1;
+    int ret = gen_device_list(NULL, list, count, chosen);
+    g_quiet_probe = 0;
     return ret;
 }
 

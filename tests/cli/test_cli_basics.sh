@@ -24,4 +24,7 @@ check no-such-device 5 "--device nosuchgpu: no usable device matches" -- "$VRGEN
 # no Vulkan driver at all: the loader finds no ICD
 check no-vulkan 5 'no Vulkan' -- env VK_ICD_FILENAMES=/nonexistent.json VK_DRIVER_FILES=/nonexistent.json "$VRGEN" info
 check no-vulkan-bench 5 'no Vulkan' -- env VK_ICD_FILENAMES=/nonexistent.json VK_DRIVER_FILES=/nonexistent.json "$VRGEN" bench --backend vulkan --reps 1
+# ... while the automatic choice takes the cpu backend, without an error line on the way
+out=$(env VK_ICD_FILENAMES=/nonexistent.json VK_DRIVER_FILES=/nonexistent.json "$VRGEN" bench --reps 1 --size 64x48 --no-convs 2>&1); st=$?
+if [ $st = 0 ] && grep -q "^backend: cpu" <<<"$out" && ! grep -q "no Vulkan" <<<"$out"; then echo "ok no-vulkan-auto-cpu"; else echo "FAIL no-vulkan-auto-cpu: exit $st"; echo "$out" | head -5; fail=1; fi
 exit $fail
