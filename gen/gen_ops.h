@@ -353,6 +353,85 @@ static inline void gen_yuv_plane_range(const gen_yuv_desc *d, int p, double *zer
     }
 }
 
+/* Frame sample (sx, sy) of upright picture pixel (x, y) for a rotation (see above), and
+ * the inverse. */
+static inline void gen_yuv_upright_to_frame(const gen_yuv_desc *d, int rotation, int x, int y,
+                                            int *sx, int *sy)
+{
+    switch (rotation) {
+    case 90:
+        *sx = y, *sy = d->height - 1 - x;
+        break;
+    case 180:
+        *sx = d->width - 1 - x, *sy = d->height - 1 - y;
+        break;
+    case 270:
+        *sx = d->width - 1 - y, *sy = x;
+        break;
+    default:
+        *sx = x, *sy = y;
+    }
+}
+
+static inline void gen_yuv_frame_to_upright(const gen_yuv_desc *d, int rotation, int sx, int sy,
+                                            int *x, int *y)
+{
+    switch (rotation) {
+    case 90:
+        *x = d->height - 1 - sy, *y = sx;
+        break;
+    case 180:
+        *x = d->width - 1 - sx, *y = d->height - 1 - sy;
+        break;
+    case 270:
+        *x = sy, *y = d->width - 1 - sx;
+        break;
+    default:
+        *x = sx, *y = sy;
+    }
+}
+
+/* The matrix above as fwd[c][p]: channel c (R', G', B') from normalized plane value p
+ * (Y', Pb, Pr, or G', B', R' for GEN_CS_RGB), and its inverse inv[p][c]. For the kernels
+ * that fold it into affine maps (the reference applies the formulas one by one). */
+static inline void gen_yuv_matrix(gen_colorspace cs, double fwd[3][3], double inv[3][3])
+{
+    if (cs == GEN_CS_RGB) {
+        static const double perm[3][3] = {{0, 0, 1}, {1, 0, 0}, {0, 1, 0}}; /* R <- plane 2 */
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) fwd[i][j] = perm[i][j], inv[j][i] = perm[i][j];
+        return;
+    }
+    double kr, kb;
+    gen_yuv_kr_kb(cs, &kr, &kb);
+    double kg = 1.0 - kr - kb;
+    double f[3][3] = {{1.0, 0.0, 2.0 * (1.0 - kr)},
+                      {1.0, -2.0 * kb * (1.0 - kb) / kg, -2.0 * kr * (1.0 - kr) / kg},
+                      {1.0, 2.0 * (1.0 - kb), 0.0}};
+    double g[3][3] = {{kr, kg, kb},
+                      {-kr / (2.0 * (1.0 - kb)), -kg / (2.0 * (1.0 - kb)), 0.5},
+                      {0.5, -kg / (2.0 * (1.0 - kr)), -kb / (2.0 * (1.0 - kr))}};
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) fwd[i][j] = f[i][j], inv[i][j] = g[i][j];
+}
+
+/* rgb_to_yuv folded: the (unrounded) code of plane p is a[0] R + a[1] G + a[2] B + a[3] for
+ * tensor values R, G, B in [-1, 1]; inv from gen_yuv_matrix. */
+static inline void gen_yuv_code_map(const gen_yuv_desc *d, int p, const double inv[3][3],
+                                    float a[4])
+{
+    double zero, scale;
+    int lo, hi;
+    gen_yuv_plane_range(d, p, &zero, &scale, &lo, &hi);
+    /* code = zero + scale * inv . (v + 1) / 2 */
+    double bias = zero;
+    for (int c = 0; c < 3; c++) {
+        a[c] = (float)(scale * inv[p][c] / 2.0);
+        bias += scale * inv[p][c] / 2.0;
+    }
+    a[3] = (float)bias;
+}
+
 /*
  * view_render: what one eye of the OpenXR viewer sees, as packed RGBA8 words.
  *   out (1, 1, h, w): word (y, x) = R | G << 8 | B << 16 | 255 << 24 (R in the low byte),

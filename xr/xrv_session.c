@@ -318,17 +318,13 @@ static int create_hint(xr_app *a)
 {
     int ret = xrv_hint_load(a->o->hint_png, a->o->hint_png_size, &a->hint);
     if (ret < 0) return ret;
-    size_t n = (size_t)a->hint.w * a->hint.h;
-    float *words = malloc(n * sizeof(float));
-    if (!words) return VG_ERR_NOMEM;
-    memcpy(words, a->hint.rgba, n * sizeof(float)); /* the words' bits, not numbers */
     gen_tensor t = {0, 0, 1, 1, a->hint.h, a->hint.w};
-    ret = gen_buf_create(a->be, n, &a->hint_buf);
+    ret = gen_buf_create(a->be, (size_t)a->hint.w * a->hint.h, &a->hint_buf);
     if (ret == VG_OK) {
         t.buf = a->hint_buf;
-        ret = gen_tensor_upload(a->be, t, words);
+        /* the words' bits, not numbers: uploads copy bytes */
+        ret = gen_tensor_upload(a->be, t, (const float *)a->hint.rgba);
     }
-    free(words);
     if (ret == VG_OK)
         ret = xrv_chain_create(&a->gpu, a->session, (uint32_t)a->hint.w, (uint32_t)a->hint.h, t,
                                &a->hint_chain);

@@ -23,38 +23,6 @@ typedef struct colour_job {
     int lo[3], hi[3];
 } colour_job;
 
-/* Frame sample of upright picture pixel (x, y), and the inverse (gen_ops.h). */
-static inline void to_frame(const gen_yuv_desc *d, int rot, int x, int y, int *sx, int *sy)
-{
-    *sx = rot == 90 ? y : rot == 180 ? d->width - 1 - x : rot == 270 ? d->width - 1 - y : x;
-    *sy = rot == 90 ? d->height - 1 - x : rot == 180 ? d->height - 1 - y : rot == 270 ? x : y;
-}
-
-static inline void to_upright(const gen_yuv_desc *d, int rot, int sx, int sy, int *x, int *y)
-{
-    *x = rot == 90 ? d->height - 1 - sy : rot == 180 ? d->width - 1 - sx : rot == 270 ? sy : sx;
-    *y = rot == 90 ? sx : rot == 180 ? d->height - 1 - sy : rot == 270 ? d->width - 1 - sx : sy;
-}
-
-/* R', G', B' (each 0..1) as linear maps of the normalized plane values v0, v1, v2. */
-static void matrix_to_rgb(const gen_yuv_desc *d, double m[3][3])
-{
-    double kr, kb;
-    gen_yuv_kr_kb(d->cs, &kr, &kb);
-    double kg = 1.0 - kr - kb;
-    if (d->cs == GEN_CS_RGB) { /* planes G', B', R' */
-        double id[3][3] = {{0, 0, 1}, {1, 0, 0}, {0, 1, 0}};
-        for (int c = 0; c < 3; c++)
-            for (int p = 0; p < 3; p++) m[c][p] = id[c][p];
-        return;
-    }
-    double t[3][3] = {{1, 0, 2.0 * (1.0 - kr)},
-                      {1, -2.0 * kb * (1.0 - kb) / kg, -2.0 * kr * (1.0 - kr) / kg},
-                      {1, 2.0 * (1.0 - kb), 0}};
-    for (int c = 0; c < 3; c++)
-        for (int p = 0; p < 3; p++) m[c][p] = t[c][p];
-}
-
 /* Item = tensor row y. */
 static void y2r_row(void *ctx, int y, int worker)
 {
@@ -65,7 +33,7 @@ static void y2r_row(void *ctx, int y, int worker)
     const int py = gen_pad_reflect(y, j->ph);
     for (int x = 0; x < j->tw; x++) {
         int sx, sy;
-        to_frame(d, j->rotation, gen_pad_reflect(x, j->pw), py, &sx, &sy);
+        gen_yuv_upright_to_frame(d, j->rotation, gen_pad_reflect(x, j->pw), py, &sx, &sy);
         float c0 = (float)gen_yuv_read_code(d, j->packed, 0, sx, sy);
         float c1 = (float)gen_yuv_read_code(d, j->packed, 1, sx >> d->log2_cw, sy >> d->log2_ch);
         float c2 = (float)gen_yuv_read_code(d, j->packed, 2, sx >> d->log2_cw, sy >> d->log2_ch);
@@ -81,8 +49,8 @@ void cpu_yuv_to_rgb(cpu_backend *be, const gen_node *nd)
     gen_yuv_picture_size(j.d, j.rotation, &j.pw, &j.ph);
     j.rgb = cpu_ptr(nd->t[0]);
     j.packed = (uint8_t *)cpu_ptr(nd->t[1]);
-    double m[3][3], zero[3], scale[3];
-    matrix_to_rgb(j.d, m);
+    double m[3][3], inv[3][3], zero[3], scale[3];
+    gen_yuv_matrix(j.d->cs, m, inv);
     for (int p = 0; p < 3; p++) {
         int lo, hi;
         gen_yuv_plane_range(j.d, p, &zero[p], &scale[p], &lo, &hi);
@@ -157,7 +125,7 @@ static void r2y_row(void *ctx, int item, int worker)
         for (int sy = cy << lh; sy < (cy + 1) << lh && sy < d->height; sy++)
             for (int sx = cx << lw; sx < (cx + 1) << lw && sx < d->width; sx++) {
                 int x, y;
-                to_upright(d, j->rotation, sx, sy, &x, &y);
+                gen_yuv_frame_to_upright(d, j->rotation, sx, sy, &x, &y);
                 size_t i = (size_t)y * (size_t)j->tw + (size_t)x;
                 sum += k[0] * j->rgb[i] + k[1] * j->rgb[plane + i] + k[2] * j->rgb[2 * plane + i];
                 count++;
@@ -172,33 +140,12 @@ void cpu_rgb_to_yuv(cpu_backend *be, const gen_node *nd)
     gen_yuv_picture_size(j.d, j.rotation, &j.pw, &j.ph);
     j.packed = (uint8_t *)cpu_ptr(nd->t[0]);
     j.rgb = cpu_ptr(nd->t[1]);
-    double kr, kb;
-    gen_yuv_kr_kb(j.d->cs, &kr, &kb);
-    double kg = 1.0 - kr - kb;
-    /* plane values from R', G', B' (each (v + 1) / 2) */
-    double m[3][3];
-    if (j.d->cs == GEN_CS_RGB) {
-        double t[3][3] = {{0, 1, 0}, {0, 0, 1}, {1, 0, 0}};
-        for (int p = 0; p < 3; p++)
-            for (int c = 0; c < 3; c++) m[p][c] = t[p][c];
-    } else {
-        double yr[3] = {kr, kg, kb};
-        for (int c = 0; c < 3; c++) {
-            m[0][c] = yr[c];
-            m[1][c] = ((c == 2) - yr[c]) / (2.0 * (1.0 - kb));
-            m[2][c] = ((c == 0) - yr[c]) / (2.0 * (1.0 - kr));
-        }
-    }
+    double fwd[3][3], inv[3][3];
+    gen_yuv_matrix(j.d->cs, fwd, inv);
     for (int p = 0; p < 3; p++) {
         double zero, scale;
         gen_yuv_plane_range(j.d, p, &zero, &scale, &j.lo[p], &j.hi[p]);
-        /* code = zero + scale * sum_c m[p][c] (v_c + 1) / 2 */
-        double bias = zero;
-        for (int c = 0; c < 3; c++) {
-            j.k[p][c] = (float)(scale * m[p][c] / 2.0);
-            bias += scale * m[p][c] / 2.0;
-        }
-        j.k[p][3] = (float)bias;
+        gen_yuv_code_map(j.d, p, inv, j.k[p]);
     }
     int rows = 0;
     for (int p = 0; p < 3; p++) rows += gen_yuv_plane_h(j.d, p);

@@ -10,42 +10,6 @@
 
 #include "common/vg_assert.h"
 
-/* Frame sample (sx, sy) of upright picture pixel (x, y) (gen_ops.h). */
-static void upright_to_frame(const gen_yuv_desc *d, int rotation, int x, int y, int *sx, int *sy)
-{
-    switch (rotation) {
-    case 90:
-        *sx = y, *sy = d->height - 1 - x;
-        break;
-    case 180:
-        *sx = d->width - 1 - x, *sy = d->height - 1 - y;
-        break;
-    case 270:
-        *sx = d->width - 1 - y, *sy = x;
-        break;
-    default:
-        *sx = x, *sy = y;
-    }
-}
-
-/* The inverse: upright pixel (x, y) of frame sample (sx, sy). */
-static void frame_to_upright(const gen_yuv_desc *d, int rotation, int sx, int sy, int *x, int *y)
-{
-    switch (rotation) {
-    case 90:
-        *x = d->height - 1 - sy, *y = sx;
-        break;
-    case 180:
-        *x = d->width - 1 - sx, *y = d->height - 1 - sy;
-        break;
-    case 270:
-        *x = sy, *y = d->width - 1 - sx;
-        break;
-    default:
-        *x = sx, *y = sy;
-    }
-}
-
 void gen_ref_yuv_to_rgb(const gen_yuv_desc *d, int rotation, int th, int tw, float *rgb,
                         const uint8_t *packed)
 {
@@ -63,7 +27,8 @@ void gen_ref_yuv_to_rgb(const gen_yuv_desc *d, int rotation, int th, int tw, flo
     for (int y = 0; y < th; y++) {
         for (int x = 0; x < tw; x++) {
             int sx, sy;
-            upright_to_frame(d, rotation, gen_pad_reflect(x, pw), gen_pad_reflect(y, ph), &sx, &sy);
+            gen_yuv_upright_to_frame(d, rotation, gen_pad_reflect(x, pw), gen_pad_reflect(y, ph),
+                                     &sx, &sy);
             double v[3]; /* normalized plane values: Y', Pb, Pr or G', B', R' */
             for (int p = 0; p < 3; p++) {
                 int cx = p ? sx >> d->log2_cw : sx, cy = p ? sy >> d->log2_ch : sy;
@@ -108,7 +73,7 @@ void gen_ref_rgb_to_yuv(const gen_yuv_desc *d, int rotation, int th, int tw, uin
                 for (int sy = cy << lh; sy < (cy + 1) << lh && sy < d->height; sy++) {
                     for (int sx = cx << lw; sx < (cx + 1) << lw && sx < d->width; sx++) {
                         int x, y;
-                        frame_to_upright(d, rotation, sx, sy, &x, &y);
+                        gen_yuv_frame_to_upright(d, rotation, sx, sy, &x, &y);
                         size_t i = (size_t)y * (size_t)tw + (size_t)x;
                         double r = ((double)rgb[i] + 1.0) / 2.0;
                         double g = ((double)rgb[plane + i] + 1.0) / 2.0;

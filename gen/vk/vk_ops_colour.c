@@ -28,31 +28,6 @@ typedef struct pc_rgb2yuv {
 _Static_assert(sizeof(pc_rgb2yuv) == 112 && sizeof(pc_rgb2yuv) <= VK_PUSH_BYTES,
                "push constants (std430 layout of the shader's block)");
 
-/*
- * The matrix of gen_ops.h as fwd[c][p]: channel c (R', G', B') from normalized plane value
- * p (Y', Pb, Pr, or G', B', R' for GEN_CS_RGB), and its inverse inv[p][c].
- */
-static void colour_matrix(gen_colorspace cs, double fwd[3][3], double inv[3][3])
-{
-    if (cs == GEN_CS_RGB) {
-        static const double perm[3][3] = {{0, 0, 1}, {1, 0, 0}, {0, 1, 0}}; /* R <- plane 2 */
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) fwd[i][j] = perm[i][j], inv[j][i] = perm[i][j];
-        return;
-    }
-    double kr, kb;
-    gen_yuv_kr_kb(cs, &kr, &kb);
-    double kg = 1.0 - kr - kb;
-    double f[3][3] = {{1.0, 0.0, 2.0 * (1.0 - kr)},
-                      {1.0, -2.0 * kb * (1.0 - kb) / kg, -2.0 * kr * (1.0 - kr) / kg},
-                      {1.0, 2.0 * (1.0 - kb), 0.0}};
-    double g[3][3] = {{kr, kg, kb},
-                      {-kr / (2.0 * (1.0 - kb)), -kg / (2.0 * (1.0 - kb)), 0.5},
-                      {0.5, -kg / (2.0 * (1.0 - kr)), -kb / (2.0 * (1.0 - kr))}};
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++) fwd[i][j] = f[i][j], inv[i][j] = g[i][j];
-}
-
 static uint32_t div_up(uint64_t a, uint64_t b)
 {
     return (uint32_t)((a + b - 1) / b);
@@ -64,7 +39,7 @@ static void plan_yuv2rgb(vk_plan *pl, const gen_node *nd)
     const gen_yuv_desc *y = &nd->yuv;
     gen_tensor rgb = nd->t[0], packed = nd->t[1];
     double fwd[3][3], inv[3][3], zero[3], scale[3];
-    colour_matrix(y->cs, fwd, inv);
+    gen_yuv_matrix(y->cs, fwd, inv);
     pc_yuv2rgb pc = {y->width, y->height, 0, 0, rgb.w, rgb.h, {0}, {0}, {{0}}, {0}};
     gen_yuv_picture_size(y, nd->rotation, &pc.pw, &pc.ph);
     for (int i = 0; i < 3; i++) {
@@ -98,7 +73,7 @@ static void plan_rgb2yuv(vk_plan *pl, const gen_node *nd)
     const gen_yuv_desc *y = &nd->yuv;
     gen_tensor packed = nd->t[0], rgb = nd->t[1];
     double fwd[3][3], inv[3][3];
-    colour_matrix(y->cs, fwd, inv);
+    gen_yuv_matrix(y->cs, fwd, inv);
     int bps = gen_yuv_bps(y);
     pc_rgb2yuv pc = {y->width, y->height, rgb.w, rgb.h};
     for (int i = 0; i < 3; i++) {
@@ -109,13 +84,7 @@ static void plan_rgb2yuv(vk_plan *pl, const gen_node *nd)
         if (i == 1) pc.lo1 = lo, pc.hi1 = hi;
         pc.off[i] = (uint32_t)y->offset[i];
         pc.stride[i] = (uint32_t)y->stride[i];
-        /* code = zero + scale * inv . (v + 1) / 2 */
-        double bias = zero;
-        for (int c = 0; c < 3; c++) {
-            pc.a[i][c] = (float)(scale * inv[i][c] / 2.0);
-            bias += scale * inv[i][c] / 2.0;
-        }
-        pc.a[i][3] = (float)bias;
+        gen_yuv_code_map(y, i, inv, pc.a[i]);
     }
     pc.ntex = (int32_t)div_up(gen_tensor_len(rgb), 4);
     VG_ASSERT(gen_tensor_len(packed) < (1u << 30));
