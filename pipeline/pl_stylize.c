@@ -370,7 +370,7 @@ static int retry_smaller(int ret)
 static int setup_network_quiet(job *j)
 {
     size_t budget = memory_budget(j), full = gen_net_graph_bytes(j->net, 1, j->nh, j->nw, 0);
-    int ret, device_limit = 0, oom = 0;
+    int ret, refused = VG_OK; /* why the last attempt failed: VG_ERR_LIMIT or out of memory */
     char b0[24], b1[24], b2[24];
     if (full <= budget) {
         ret = build_gpu(j, NULL);
@@ -381,8 +381,7 @@ static int setup_network_quiet(job *j)
             return ret;
         }
         free_gpu(j);
-        device_limit = ret == VG_ERR_LIMIT;
-        oom = !device_limit;
+        refused = ret;
         budget = full / 2;
     }
     for (;;) {
@@ -397,6 +396,7 @@ static int setup_network_quiet(job *j)
             size_t need = (plan.min_budget + ((size_t)1 << 20) - 1) >> 20 << 20;
             vg_format_size((int64_t)budget, b0, sizeof b0);
             vg_format_size((int64_t)need, b1, sizeof b1);
+            const int oom = refused != VG_OK && refused != VG_ERR_LIMIT;
             if (oom) {
                 const char *mem =
                     gen_backend_get_kind(j->be) == GEN_BACKEND_VULKAN ? "device" : "host";
@@ -404,7 +404,7 @@ static int setup_network_quiet(job *j)
                          "smallest tiles (about %s for the generator); free %s memory, or "
                          "stylize a smaller size",
                          j->o->input.path, mem, j->pw, j->ph, b1, mem);
-            } else if (device_limit)
+            } else if (refused == VG_ERR_LIMIT)
                 vg_error("vrgen stylize: %s: %dx%d frames are too large for this Vulkan device, "
                          "even in tiles (a tensor exceeds the device's binding limits)",
                          j->o->input.path, j->pw, j->ph);
@@ -418,7 +418,7 @@ static int setup_network_quiet(job *j)
                          "device's memory): try --max-memory %s",
                          j->o->input.path, j->pw, j->ph, b1, b0, b1);
             if (oom) return VG_ERR_DEVICE_OOM;
-            return j->o->max_memory > 0 && !device_limit ? VG_ERR_INVALID : VG_ERR_LIMIT;
+            return j->o->max_memory > 0 && refused != VG_ERR_LIMIT ? VG_ERR_INVALID : VG_ERR_LIMIT;
         }
         if (ret < 0) return ret;
         ret = build_gpu(j, &plan);
@@ -430,18 +430,15 @@ static int setup_network_quiet(job *j)
                        "tiles of %dx%d (margin %d, band %d), statistics %s (1/%d estimate), %s of "
                        "activations",
                        j->pw, j->ph, b0, b1,
-                       oom            ? ", out of memory"
-                       : device_limit ? ", device limit"
-                                      : "",
+                       refused == VG_ERR_LIMIT ? ", device limit"
+                       : refused != VG_OK      ? ", out of memory"
+                                               : "",
                        plan.count, plan.tw, plan.th, plan.margin, plan.band,
                        plan.exact ? "exact" : "estimated", plan.est_f, b2);
             return ret;
         }
         free_gpu(j);
-        if (ret == VG_ERR_LIMIT)
-            device_limit = 1;
-        else
-            oom = 1;
+        refused = ret;
         budget = (plan.tile_bytes + plan.est_bytes) / 2;
     }
 }
@@ -760,9 +757,15 @@ int pl_stylize(gen_backend *be, gen_net *gen, const pl_stylize_opts *o, pl_styli
     if (j->dec_started) pthread_join(j->dec_thread, NULL);
     if (j->enc_started) pthread_join(j->enc_thread, NULL);
     if (ret == VG_OK) ret = atomic_load(&j->failed);
-    if (ret == VG_OK && j->out) ret = pl_output_finish(j->out);
+    /* a failure before the output was finished keeps what was done; a failing finish
+       (the trailer, the rename) has already removed its temporary file */
+    int partial = 0;
+    if (ret == VG_OK && j->out)
+        ret = pl_output_finish(j->out);
+    else if (ret < 0 && j->out && atomic_load(&j->frames_out) > 0)
+        partial = 1;
     vg_progress_finish(&j->progress, ret);
-    if (ret < 0 && j->out && atomic_load(&j->frames_out) > 0) keep_partial(j);
+    if (partial) keep_partial(j);
 
     r->frames_in = atomic_load(&j->frames_in);
     r->frames_out = atomic_load(&j->frames_out) + j->skip_frames;
