@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -53,20 +54,42 @@ static void fill_random(char *out, int n)
     }
 }
 
-/* Removes temporary files of this target (prefix ".NAME.vrgen-") that a process killed
- * before it could clean up left behind (SIGKILL, power loss): their names carry the
- * writer's pid, and a pid with no process is stale. A pid that is alive, maybe reused by
- * an unrelated process, keeps its file. */
-static void remove_stale(const char *dir, const char *prefix, size_t plen)
+/* The writer's pid of a temporary file name ".NAME.vrgen-PID-XXXXXX", or 0 for any other
+ * name. */
+static long temp_pid(const char *name)
 {
+    const char *tag = NULL;
+    for (const char *p = strstr(name, ".vrgen-"); p; p = strstr(p + 1, ".vrgen-")) tag = p;
+    if (name[0] != '.' || !tag) return 0;
+    char *end = NULL;
+    long pid = strtol(tag + 7, &end, 10);
+    if (pid <= 0 || !end || *end != '-' || strlen(end + 1) != TMP_SUFFIX_LEN) return 0;
+    return pid;
+}
+
+/* Removes the temporary files in dir that a process killed before it could clean up left
+ * behind (SIGKILL, power loss): their names carry the writer's pid, and a pid with no
+ * process is stale (one that is alive, maybe reused by an unrelated process, keeps its
+ * file). Each folder is scanned once per process: a PNG sequence opens an output per frame
+ * in the same folder, and rescanning a folder of N frames each time would cost N^2. */
+static void remove_stale(const char *dir)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static char *seen[64];
+    static int nseen;
+    pthread_mutex_lock(&lock);
+    int done = 0;
+    for (int i = 0; i < nseen && !done; i++) done = strcmp(seen[i], dir) == 0;
+    if (!done && nseen < (int)(sizeof(seen) / sizeof(seen[0])) && (seen[nseen] = strdup(dir)))
+        nseen++;
+    pthread_mutex_unlock(&lock);
+    if (done) return;
     DIR *d = opendir(dir);
     if (!d) return;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, prefix, plen) != 0) continue;
-        char *end = NULL;
-        long pid = strtol(e->d_name + plen, &end, 10);
-        if (pid <= 0 || !end || *end != '-' || pid == (long)getpid()) continue;
+        long pid = temp_pid(e->d_name);
+        if (pid <= 0 || pid == (long)getpid()) continue;
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
         struct stat st;
         if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
@@ -130,8 +153,7 @@ int vg_outfile_open(vg_outfile *f, const char *final_path, int overwrite)
         r = VG_ERR_NOMEM;
         goto fail;
     }
-    snprintf(f->tmp_path, tmplen + 1, ".%.*s.vrgen-", (int)baselen, base);
-    remove_stale(dir, f->tmp_path, strlen(f->tmp_path));
+    remove_stale(dir);
     for (int attempt = 0; attempt < 100; attempt++) {
         char rnd[TMP_SUFFIX_LEN + 1];
         fill_random(rnd, TMP_SUFFIX_LEN);

@@ -25,8 +25,9 @@ typedef struct vg_outfile {
 
 /*
  * Creates a temporary file in final_path's folder (".<name>.vrgen-<pid>-XXXXXX", mode 0644
- * less the umask) and opens f->fp for writing on it; first removes such files of the same
- * target whose process no longer exists (left by a run that was killed), saying so. If final_path
+ * less the umask) and opens f->fp for writing on it. The first open in a folder removes
+ * such files there whose process no longer exists (left by a run that was killed), saying
+ * so. If final_path
  * exists (a dangling symlink counts) and !overwrite: VG_ERR_EXISTS, "<path>: already exists (use -y
  * to overwrite)". final_path a folder: VG_ERR_IO. Folder missing or not writable: VG_ERR_IO with a
  * message naming the folder and the errno text. VG_ERR_NOMEM. On failure *f is left zeroed. A

@@ -350,32 +350,46 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return remove(path);
 }
 
-/* Temporary files of a killed run (dead pid) are removed on the next open of the same
- * target; those of a live process, or of another target, stay. */
+/* Temporary files of killed runs (dead pid, exact ".NAME.vrgen-PID-XXXXXX" names) are
+ * removed by the first open in their folder; those of a live process and look-alike names
+ * stay, and the folder is not scanned again (a PNG sequence opens a file per frame). */
 static void test_stale_temporaries(void)
 {
     pid_t child = fork();
     if (child == 0) _exit(0);
     waitpid(child, NULL, 0); /* a pid with no process (reuse this soon is unlikely) */
-    char dead[512], live[512], other[512];
-    snprintf(dead, sizeof(dead), "%s/.st.bin.vrgen-%ld-AbCdEf", scratch, (long)child);
-    snprintf(live, sizeof(live), "%s/.st.bin.vrgen-%ld-AbCdEf", scratch, (long)getppid());
-    snprintf(other, sizeof(other), "%s/.st2.bin.vrgen-%ld-AbCdEf", scratch, (long)child);
+    char dir[512], dead[600], dead2[600], live[600], alike[600], later[600];
+    snprintf(dir, sizeof(dir), "%s/stale", scratch);
+    VT_CHECK(vg_mkdir_p(dir) == VG_OK, "mkdir %s", dir);
+    snprintf(dead, sizeof(dead), "%s/.st.bin.vrgen-%ld-AbCdEf", dir, (long)child);
+    snprintf(dead2, sizeof(dead2), "%s/.000007.png.vrgen-%ld-AbCdEf", dir, (long)child);
+    snprintf(live, sizeof(live), "%s/.st.bin.vrgen-%ld-AbCdEf", dir, (long)getppid());
+    snprintf(alike, sizeof(alike), "%s/.notes.vrgen-%ld-keep-me", dir, (long)child);
+    snprintf(later, sizeof(later), "%s/.late.bin.vrgen-%ld-AbCdEf", dir, (long)child);
     write_file(dead, "partial");
+    write_file(dead2, "partial");
     write_file(live, "partial");
-    write_file(other, "partial");
+    write_file(alike, "the user's");
     clear_log();
+    char out[600];
+    snprintf(out, sizeof(out), "%s/st.bin", dir);
     vg_outfile f;
-    int r = vg_outfile_open(&f, path_in("st.bin"), 0);
+    int r = vg_outfile_open(&f, out, 0);
     VT_CHECK(r == VG_OK, "open: %d %s", r, last_line);
     VT_CHECK(!vg_path_exists(dead), "stale temporary file of a dead process kept");
+    VT_CHECK(!vg_path_exists(dead2), "stale temporary file of another target kept");
     VT_CHECK(strstr(last_line, "left by an interrupted run") != NULL, "no message: '%s'",
              last_line);
     VT_CHECK(vg_path_exists(live), "temporary file of a live process removed");
-    VT_CHECK(vg_path_exists(other), "temporary file of another target removed");
+    VT_CHECK(vg_path_exists(alike), "a file that only looks like a temporary one removed");
+    vg_outfile_abort(&f);
+    write_file(later, "partial");
+    r = vg_outfile_open(&f, out, 0);
+    VT_CHECK(r == VG_OK && vg_path_exists(later), "the folder was scanned again");
     vg_outfile_abort(&f);
     unlink(live);
-    unlink(other);
+    unlink(alike);
+    unlink(later);
 }
 
 static void test_partial_names(void)
