@@ -186,7 +186,7 @@ int xrv_offscreen_run(gen_backend *be, const xrv_view_opts *o)
         goto done;
     }
     if (o->hint && (ret = xrv_hint_load(o->hint_png, o->hint_png_size, &hint)) < 0) goto done;
-    double pts0 = -1;
+    double pts0 = 0; /* video time of the first frame: the hint shows from there */
     /* symmetric fov: horizontal from the option, vertical from the eye's aspect */
     float th = tanf(o->fov_deg * (float)M_PI / 360.0f);
     float tv = th * (float)o->eye_h / (float)o->eye_w;
@@ -202,18 +202,18 @@ int xrv_offscreen_run(gen_backend *be, const xrv_view_opts *o)
         }
         if (ret < 0) goto done;
         xrv_pose head = script ? script_pose(script, nscript, (double)n) : o->pose;
-        if (pts0 < 0) pts0 = pts;
+        if (n == 0) pts0 = pts;
         const int show_hint = hint.rgba && pts - pts0 < XRV_HINT_SECONDS;
         for (int e = 0; e < 2; e++) {
-            xrv_pose eye =
-                xrv_pose_mul(head, (xrv_pose){{0, 0, 0, 1}, {(e ? 0.5f : -0.5f) * o->ipd, 0, 0}});
+            const float eye_x = (e ? 0.5f : -0.5f) * o->ipd; /* right of the head centre */
+            xrv_pose eye = xrv_pose_mul(head, (xrv_pose){{0, 0, 0, 1}, {eye_x, 0, 0}});
             if ((ret = xrv_render_eye(rd, e, 0, eye, fov)) < 0 ||
                 (ret = gen_tensor_download(be, xrv_render_output(rd, e), words)) < 0)
                 goto done;
             unpack(words, &img);
             if (show_hint) { /* head-locked: the same place whatever the pose */
                 float r[4];
-                xrv_hint_rect(&hint, (e ? 0.5f : -0.5f) * o->ipd, th, tv, o->eye_w, o->eye_h, r);
+                xrv_hint_rect(&hint, eye_x, th, tv, o->eye_w, o->eye_h, r);
                 xrv_hint_blend(&hint, r, &img);
             }
             if ((ret = pl_seq_write(e ? right : left, n + 1, &img, o->overwrite, NULL)) < 0)
