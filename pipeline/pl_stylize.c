@@ -79,8 +79,9 @@ typedef struct job {
     pl_queue *q_dec, *q_enc;
     pthread_t dec_thread, enc_thread;
     int dec_started, enc_started;
-    atomic_int failed;  /* first error code of any thread (0: none) */
-    atomic_int stopped; /* stop reading (interrupt or error) */
+    atomic_int failed;     /* first error code of any thread (0: none) */
+    atomic_int stopped;    /* stop reading (interrupt or error) */
+    atomic_int out_failed; /* the encoder's own write failed: it writes nothing more */
     atomic_llong frames_in, frames_out;
     int64_t skip_frames; /* PNG resume: frames already written */
 
@@ -203,14 +204,19 @@ static void *encode_main(void *arg)
     while (pl_queue_pop(j->q_enc, &p) == VG_OK) {
         item *it = p;
         int ret = VG_OK;
-        if (atomic_load(&j->failed) == 0) {
+        /* frames finished before a failure elsewhere (device lost, a read error) are still
+           written: the partial output keeps them */
+        if (!atomic_load(&j->out_failed)) {
             if (it->packet && j->out)
                 ret = pl_output_write_packet(j->out, &it->packet);
             else if (it->rgb)
                 ret = write_png(j, it);
             else if (it->frame)
                 ret = pl_output_write_frame(j->out, it->frame);
-            if (ret < 0) fail(j, ret);
+            if (ret < 0) {
+                atomic_store(&j->out_failed, 1);
+                fail(j, ret);
+            }
             if ((it->frame || it->rgb) && ret == VG_OK) {
                 int64_t done = atomic_fetch_add(&j->frames_out, 1) + 1;
                 char extra[64] = "";
