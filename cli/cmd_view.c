@@ -19,7 +19,7 @@ typedef struct view_cfg {
     vg_strlist models;
     int original, layout, stereo, swap_eyes, ar, loop, offscreen, overwrite, layers, head_locked;
     int hint;
-    double screen_size, screen_distance, start, duration, fov, ipd;
+    double screen_size, screen_distance, start, duration, fov, ipd, rate;
     int64_t frames;
 } view_cfg;
 
@@ -72,6 +72,10 @@ static const vg_opt view_opts[] = {
      "no headset: render both eye views to PNG (with --capture)"},
     {"capture", NULL, VG_OPT_STRING, O(capture), NULL, 0, 0, NULL, "DIR",
      "offscreen: write DIR/left_000001.png, DIR/right_000001.png, ..."},
+    {"rate", NULL, VG_OPT_FLOAT, O(rate), "0", 0, 1000, NULL, "HZ",
+     "offscreen, instead of --capture: run the headset's frame loop at HZ (live stylization "
+     "on its own thread), write nothing and print frame times per eye (--frames: display "
+     "frames, default 10 s)"},
     {"y", NULL, VG_OPT_FLAG, O(overwrite), NULL, 0, 0, NULL, NULL, "offscreen: overwrite captures"},
     {"eye-size", NULL, VG_OPT_STRING, O(eye_size), "960x960", 0, 0, NULL, "WxH",
      "offscreen: pixels per eye"},
@@ -173,9 +177,17 @@ int cmd_view(int argc, char **argv)
     o.ipd = (float)cfg.ipd;
     o.pose_script = cfg.pose_script;
     o.stop = &g_stop;
-    if (cfg.offscreen != (cfg.capture != NULL)) {
-        vg_error("vrgen view: %s", cfg.offscreen ? "--offscreen needs --capture DIR"
-                                                 : "--capture works with --offscreen");
+    o.rate = cfg.rate;
+    if (cfg.capture && cfg.rate > 0) {
+        vg_error("vrgen view: --capture and --rate exclude each other (--rate writes no "
+                 "pictures: it times the frame loop)");
+        ret = VG_ERR_INVALID;
+        goto done;
+    }
+    if (cfg.offscreen != (cfg.capture != NULL || cfg.rate > 0)) {
+        vg_error("vrgen view: %s", cfg.offscreen ? "--offscreen needs --capture DIR or --rate HZ"
+                                   : cfg.capture ? "--capture works with --offscreen"
+                                                 : "--rate works with --offscreen");
         ret = VG_ERR_INVALID;
         goto done;
     }
@@ -191,7 +203,7 @@ int cmd_view(int argc, char **argv)
         ret = VG_ERR_INVALID;
         goto done;
     }
-    if (cfg.offscreen && o.frames < 0) o.frames = 1;
+    if (cfg.offscreen && cfg.capture && o.frames < 0) o.frames = 1;
 
     /* SA_RESTART: the OpenXR runtime's IPC calls must not fail with EINTR on Ctrl+C */
     struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
@@ -201,7 +213,8 @@ int cmd_view(int argc, char **argv)
 
     if (cfg.offscreen) {
         gen_backend *be = NULL;
-        if ((ret = cli_backend(&cfg.common, &be)) == VG_OK) ret = xrv_offscreen_run(be, &o);
+        if ((ret = cli_backend(&cfg.common, &be)) == VG_OK)
+            ret = o.rate > 0 ? xrv_paced_run(be, &o) : xrv_offscreen_run(be, &o);
         gen_backend_destroy(&be);
     } else {
         gen_backend_config bc = {.device = cfg.common.device};

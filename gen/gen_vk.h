@@ -38,5 +38,12 @@ void gen_vk_tensor_buffer(gen_tensor t, VkBuffer *buf, VkDeviceSize *off);
  * xrEndFrame and swapchain calls): hold this lock around any use of it. */
 void gen_vk_queue_lock(gen_backend *be);
 void gen_vk_queue_unlock(gen_backend *be);
+/* From now on the calling thread submits its work to a second queue where the device has
+ * one (returns 1; 0 otherwise, or when be is not Vulkan): a worker's long programs (live
+ * stylization) then run beside the frame loop's copies instead of ahead of them. The
+ * worker waits for its own fences before others read its results. */
+int gen_vk_use_side_queue(gen_backend *be);
+/* vkDeviceWaitIdle with every queue's lock held. */
+void gen_vk_wait_idle(gen_backend *be);
 
 #endif /* GEN_VK_H */

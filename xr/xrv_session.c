@@ -674,7 +674,7 @@ static void sleep_ms(int ms)
 
 static void teardown(xr_app *a)
 {
-    if (a->vk.device) vkDeviceWaitIdle(a->vk.device);
+    if (a->vk.device) gen_vk_wait_idle(a->be); /* the worker may still submit: locks held */
     for (int e = 0; e < 2; e++) {
         xrv_chain_destroy(&a->gpu, &a->eye[e]);
         xrv_chain_destroy(&a->gpu, &a->pic[e]);

@@ -16,6 +16,7 @@
 
 #include "common/vg_error.h"
 #include "common/vg_log.h"
+#include "gen/gen_vk.h"
 #include "pipeline/pl_planes.h"
 
 enum { SLOT_FREE, SLOT_BUSY, SLOT_READY, SLOT_SHOWN };
@@ -298,6 +299,9 @@ static int late(const xrv_source *s, double pts, int gen)
 static void *worker(void *arg)
 {
     xrv_source *s = arg;
+    /* the generator's programs take longer than a display period on big pictures: on a
+     * queue of their own the frame loop's renders and copies need not wait for them */
+    if (gen_vk_use_side_queue(s->be)) vg_debug("xrv: the source's work runs on a second queue");
     int ret = VG_OK, dropped = 0;
     pthread_mutex_lock(&s->lock);
     while (!s->quit) {

@@ -38,6 +38,7 @@ typedef struct xrv_view_opts {
     float ipd;               /* metres between the eyes */
     xrv_pose pose;           /* head pose in scene space */
     const char *pose_script; /* lines "frame yaw pitch roll [x y z]", interpolated */
+    double rate;             /* > 0: the paced frame loop at this display rate (xrv_paced.c) */
 
     volatile sig_atomic_t *stop; /* Ctrl+C: leave the session cleanly */
 } xrv_view_opts;
@@ -48,6 +49,10 @@ void xrv_free_models(gen_net ***nets, int n);
 
 /* Offscreen: renders both eyes of each frame to PNG with the viewer's renderer. */
 int xrv_offscreen_run(gen_backend *be, const xrv_view_opts *o);
+
+/* Offscreen --rate: the headset's frame loop at o->rate Hz with the source's worker
+ * thread, both eyes rendered each period, nothing written; prints frame times. */
+int xrv_paced_run(gen_backend *be, const xrv_view_opts *o);
 
 /* The headset: creates the OpenXR instance and session, the compute backend on the
  * runtime's Vulkan device (cfg gives validation), and plays until the session ends.

@@ -413,11 +413,15 @@ static void vk_destroy(gen_backend *be)
     if (c->messenger && c->destroy_messenger) c->destroy_messenger(c->instance, c->messenger, NULL);
     if (c->own_device && c->instance) vkDestroyInstance(c->instance, NULL);
     pthread_mutex_destroy(&c->queue_lock);
+    pthread_mutex_destroy(&c->side_lock);
     pthread_mutex_destroy(&c->mem_lock);
     pthread_mutex_destroy(&c->pipe_lock);
     pthread_mutex_destroy(&c->xfer_lock);
     free(c);
 }
+
+/* The context whose side queue this thread submits to (gen_vk_use_side_queue). */
+static _Thread_local const gen_vk_ctx *tls_side;
 
 int vk_queue_submit(gen_vk_ctx *c, VkCommandBuffer cmd, VkFence fence)
 {
@@ -427,9 +431,11 @@ int vk_queue_submit(gen_vk_ctx *c, VkCommandBuffer cmd, VkFence fence)
         .commandBufferCount = 1,
         .pCommandBuffers = &cmd,
     };
-    pthread_mutex_lock(&c->queue_lock);
-    VkResult r = vkQueueSubmit(c->queue, 1, &si, fence);
-    pthread_mutex_unlock(&c->queue_lock);
+    const int side = tls_side == c && c->side_queue;
+    pthread_mutex_t *lock = side ? &c->side_lock : &c->queue_lock;
+    pthread_mutex_lock(lock);
+    VkResult r = vkQueueSubmit(side ? c->side_queue : c->queue, 1, &si, fence);
+    pthread_mutex_unlock(lock);
     GEN_VK_CHECK(r);
     c->base.stats.submits++;
 fail:
@@ -439,12 +445,19 @@ fail:
 static int create_device(gen_vk_ctx *c, const gen_vk_hooks *hooks)
 {
     int ret = VG_OK;
-    float prio = 1.0f;
+    /* the first queue (the frame loop's, the runtime's) before the side queue */
+    float prio[2] = {1.0f, 0.5f};
+    uint32_t nfam = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(c->phys, &nfam, NULL);
+    VkQueueFamilyProperties fam[64];
+    nfam = nfam < 64 ? nfam : 64;
+    vkGetPhysicalDeviceQueueFamilyProperties(c->phys, &nfam, fam);
+    const uint32_t nq = c->queue_family < nfam && fam[c->queue_family].queueCount > 1 ? 2 : 1;
     VkDeviceQueueCreateInfo qi = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
         .queueFamilyIndex = c->queue_family,
-        .queueCount = 1,
-        .pQueuePriorities = &prio,
+        .queueCount = nq,
+        .pQueuePriorities = prio,
     };
     VkDeviceCreateInfo di = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
@@ -456,6 +469,7 @@ static int create_device(gen_vk_ctx *c, const gen_vk_hooks *hooks)
     else
         GEN_VK_CHECK(vkCreateDevice(c->phys, &di, NULL, &c->device));
     vkGetDeviceQueue(c->device, c->queue_family, 0, &c->queue);
+    if (nq > 1) vkGetDeviceQueue(c->device, c->queue_family, 1, &c->side_queue);
 fail:
     return ret;
 }
@@ -472,6 +486,7 @@ int gen_vk_backend_create(const gen_backend_config *cfg, gen_backend **out)
     c->base.kind = GEN_BACKEND_VULKAN;
     c->own_device = 1;
     pthread_mutex_init(&c->queue_lock, NULL);
+    pthread_mutex_init(&c->side_lock, NULL);
     pthread_mutex_init(&c->mem_lock, NULL);
     pthread_mutex_init(&c->pipe_lock, NULL);
     pthread_mutex_init(&c->xfer_lock, NULL);
@@ -573,4 +588,22 @@ void gen_vk_queue_lock(gen_backend *be)
 void gen_vk_queue_unlock(gen_backend *be)
 {
     pthread_mutex_unlock(&((gen_vk_ctx *)be)->queue_lock);
+}
+
+int gen_vk_use_side_queue(gen_backend *be)
+{
+    if (gen_backend_get_kind(be) != GEN_BACKEND_VULKAN) return 0;
+    gen_vk_ctx *c = (gen_vk_ctx *)be;
+    tls_side = c;
+    return c->side_queue != VK_NULL_HANDLE;
+}
+
+void gen_vk_wait_idle(gen_backend *be)
+{
+    gen_vk_ctx *c = (gen_vk_ctx *)be;
+    pthread_mutex_lock(&c->queue_lock);
+    pthread_mutex_lock(&c->side_lock);
+    vkDeviceWaitIdle(c->device);
+    pthread_mutex_unlock(&c->side_lock);
+    pthread_mutex_unlock(&c->queue_lock);
 }

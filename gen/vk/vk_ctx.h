@@ -58,6 +58,11 @@ typedef struct gen_vk_ctx {
     VkQueue queue;
     uint32_t queue_family;
     pthread_mutex_t queue_lock;
+    /* a second queue of the same family where the device has one: threads that ask for it
+     * (gen_vk_use_side_queue: the viewer's worker) submit there, so their long programs
+     * run beside the frame loop's short ones instead of ahead of them */
+    VkQueue side_queue;
+    pthread_mutex_t side_lock;
     int own_device; /* 0 when an OpenXR runtime created instance and device */
 
     VkPhysicalDeviceProperties props;
@@ -133,7 +138,8 @@ int vk_prog_submit(gen_prog *p);
 int vk_prog_wait(gen_prog *p);
 void vk_prog_release(gen_prog *p);
 
-/* Submits a command buffer on the shared queue (under queue_lock). */
+/* Submits a command buffer on the shared queue (under queue_lock), or on the side queue
+ * when the calling thread asked for it and the device has one. */
 int vk_queue_submit(gen_vk_ctx *c, VkCommandBuffer cmd, VkFence fence);
 
 #endif /* GEN_VK_CTX_H */

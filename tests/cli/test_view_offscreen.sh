@@ -88,6 +88,21 @@ gen -f lavfi -i testsrc2=s=96x64:r=10:d=0.5 -c:v libx264 -pix_fmt yuv420p train.
 V flat.mkv --capture styl -m model.safetensors && near "stylized: room unchanged" styl/left_000001.png 60 200 "$ROOM" \
     && [ "$(px styl/left_000001.png 150 170)" != "255 0 0" ] && ok "stylized: the screen changed ($(px styl/left_000001.png 150 170))" || bad "live stylization run"
 
+# --rate: the headset's frame loop without a runtime; the worker stylizes on its own thread
+"$VRGEN" view flat.mkv -m model.safetensors --offscreen --rate 30 --frames 30 --eye-size 64x64 --loop --xr-log rate.jsonl >rate.txt 2>err.txt \
+    && grep -q "30 display frames, 64x64 per eye, pictures 320x180 per eye, stylized live" rate.txt && grep -q "eye ms median" rate.txt \
+    && [ "$(grep -c '"event":"frame"' rate.jsonl)" -eq 30 ] \
+    && /usr/bin/python3 - rate.jsonl <<'PY' && ok "--rate: 30 paced frames, increasing display times, pictures stylized" || bad "--rate run: $(cat rate.txt err.txt)"
+import json, sys
+f = [json.loads(l) for l in open(sys.argv[1]) if '"frame"' in l]
+t = [x["display_time"] for x in f]
+assert all(b > a for a, b in zip(t, t[1:])), t
+assert f[-1]["generated"] > 0 and f[-1]["slot"] >= 0, f[-1]
+assert all(len(x["eye_ms"]) == 2 for x in f)
+PY
+"$VRGEN" view flat.mkv --offscreen --rate 30 --capture x 2>err.txt; [ $? -eq 2 ] && grep -q -- "--rate" err.txt && ok "--rate with --capture: usage error" || bad "--rate with --capture: $(cat err.txt)"
+"$VRGEN" view flat.mkv --rate 30 2>err.txt; [ $? -eq 2 ] && grep -q -- "--offscreen" err.txt && ok "--rate without --offscreen: usage error" || bad "--rate alone: $(cat err.txt)"
+
 # the controls hint: head-locked, 0.9 m wide (1024x232 picture), centre 0.5 m below the eye at
 # 1.2 m. 90 degrees, 400x400, eyes 0.032 m left and right of the head centre: the left eye
 # sees it over columns 130.3..280.3, the right eye 119.7..269.7, rows 266.3..300.3. The
