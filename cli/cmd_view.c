@@ -17,7 +17,8 @@ typedef struct view_cfg {
     cli_common common;
     const char *input, *map, *capture, *eye_size, *pose, *pose_script, *log_path;
     vg_strlist models;
-    int original, layout, stereo, swap_eyes, ar, loop, offscreen, overwrite, layers, head_locked;
+    int original, layout, stereo, swap_eyes, ar, no_audio, loop, offscreen, overwrite, layers,
+        head_locked;
     int hint;
     double screen_size, screen_distance, start, duration, fov, ipd, rate;
     int64_t frames;
@@ -58,6 +59,9 @@ static const vg_opt view_opts[] = {
     {"ar", NULL, VG_OPT_FLAG, O(ar), NULL, 0, 0, NULL, NULL,
      "passthrough headsets: blend with the real world (alpha-blend or additive)"},
     {"loop", NULL, VG_OPT_FLAG, O(loop), NULL, 0, 0, NULL, NULL, "start again at the end"},
+    {"no-audio", NULL, VG_OPT_FLAG, O(no_audio), NULL, 0, 0, NULL, NULL,
+     "no sound (by default the first audio stream plays through the system's default output, "
+     "in sync with the picture)"},
     {"map", NULL, VG_OPT_STRING, O(map), NULL, 0, 0, NULL, "0:v:N",
      "video stream (default: the first)"},
     {"ss", NULL, VG_OPT_TIME, O(start), "-1", 0, 0, NULL, "TIME",
@@ -159,6 +163,7 @@ int cmd_view(int argc, char **argv)
     o.show_original = cfg.original;
     o.loop = cfg.loop;
     o.ar = cfg.ar;
+    o.no_audio = cfg.no_audio;
     o.no_layers = cfg.layers == 1;
     o.head_locked = cfg.head_locked;
     o.frames = cfg.frames;

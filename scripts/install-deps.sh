@@ -12,7 +12,7 @@ pkgs=(
   glslc libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libpng-dev ffmpeg
-  libopenxr-dev
+  libopenxr-dev libasound2-dev
 )
 for a in "$@"; do
   case "$a" in

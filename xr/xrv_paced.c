@@ -3,9 +3,9 @@
  * runtime. The source's worker decodes, converts and stylizes on its own thread, as in the
  * headset; the loop waits for each display period of a simulated HZ display, picks the
  * picture due at the predicted display time and renders both eyes at --eye-size, waiting
- * for their GPU work as a compositor would. Nothing is written but the log: it measures
- * whether live stylization holds a headset's rate on this device (machines with a GPU and
- * no headset or OpenXR runtime), and prints frame times per eye.
+ * for their GPU work as a compositor would. The sound plays as in the headset. Nothing is written
+ * but the log: it measures whether live stylization holds a headset's rate on this device (machines
+ * with a GPU and no headset or OpenXR runtime), and prints frame times per eye.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include "common/vg_error.h"
 #include "common/vg_log.h"
 #include "common/vg_time.h"
+#include "xr/xrv_audio.h"
 #include "xr/xrv_render.h"
 #include "xr/xrv_view.h"
 
@@ -49,6 +50,7 @@ int xrv_paced_run(gen_backend *be, const xrv_view_opts *o)
     gen_net **nets = NULL;
     xrv_source *src = NULL;
     xrv_render *rd = NULL;
+    xrv_audio *audio = NULL;
     FILE *log = NULL;
     double *eye_ms[2] = {NULL, NULL}, *frame_ms = NULL;
     xrv_scene scene = o->scene;
@@ -72,6 +74,7 @@ int xrv_paced_run(gen_backend *be, const xrv_view_opts *o)
         goto done;
     }
     if ((ret = xrv_source_start(src)) < 0) goto done;
+    if (!o->no_audio && (ret = xrv_audio_start(o->input.path, src, &audio)) < 0) goto done;
 
     float th = tanf(o->fov_deg * (float)M_PI / 360.0f);
     float tv = th * (float)o->eye_h / (float)o->eye_w;
@@ -117,9 +120,9 @@ int xrv_paced_run(gen_backend *be, const xrv_view_opts *o)
         xrv_log(log,
                 "{\"event\":\"frame\",\"index\":%lld,\"display_time\":%lld,\"slot\":%d,"
                 "\"video_time\":%.6f,\"pictures\":%lld,\"generated\":%lld,"
-                "\"eye_ms\":[%.3f,%.3f],\"frame_ms\":%.3f}",
+                "\"audio_samples\":%lld,\"eye_ms\":[%.3f,%.3f],\"frame_ms\":%.3f}",
                 (long long)n, (long long)llround((display_t - t0) * 1e9), slot, video_t, pics, gens,
-                eye_ms[0][n], eye_ms[1][n], frame_ms[n]);
+                xrv_audio_written(audio), eye_ms[0][n], eye_ms[1][n], frame_ms[n]);
     }
     /* medians and 90th percentiles after the warm-up tenth */
     int64_t m = n - warm;
@@ -150,6 +153,7 @@ done:
     free(eye_ms[0]);
     free(eye_ms[1]);
     free(frame_ms);
+    xrv_audio_stop(&audio);
     xrv_render_destroy(&rd);
     xrv_source_close(&src); /* joins the worker */
     xrv_free_models(&nets, o->nmodels);

@@ -18,6 +18,7 @@
 #include "common/vg_error.h"
 #include "common/vg_log.h"
 #include "common/vg_time.h"
+#include "xr/xrv_audio.h"
 #include "xr/xrv_chain.h"
 #include "xr/xrv_hint.h"
 #include "xr/xrv_input.h"
@@ -58,6 +59,7 @@ typedef struct xr_app {
     xrv_input input;
     gen_net **nets;
     xrv_source *src;
+    xrv_audio *audio; /* NULL: silent */
     xrv_render *render;
     xrv_scene scene;
     xrv_pose center; /* scene space in LOCAL space */
@@ -686,6 +688,7 @@ static void teardown(xr_app *a)
     if (a->view) xrDestroySpace(a->view);
     if (a->local) xrDestroySpace(a->local);
     if (a->session) xrDestroySession(a->session);
+    xrv_audio_stop(&a->audio); /* follows the source's clock */
     xrv_source_close(&a->src); /* joins the worker before the device goes */
     xrv_render_destroy(&a->render);
     xrv_render_destroy(&a->copy);
@@ -723,6 +726,7 @@ int xrv_session_run(const gen_backend_config *cfg, const xrv_view_opts *o)
     uint32_t w = 0, h = 0;
     if ((ret = create_chains(a, &w, &h)) < 0) goto done;
     if ((ret = xrv_source_start(a->src)) < 0) goto done;
+    if (!o->no_audio && (ret = xrv_audio_start(o->input.path, a->src, &a->audio)) < 0) goto done;
     vg_info("vrgen view: %ux%u per eye; %s", w, h, xrv_input_hint);
     int idle_ms = 0;
 

@@ -16,6 +16,7 @@
 
 #include "common/vg_error.h"
 #include "common/vg_log.h"
+#include "common/vg_time.h"
 #include "gen/gen_vk.h"
 #include "pipeline/pl_planes.h"
 
@@ -61,6 +62,7 @@ struct xrv_source {
     double clock_base_v, clock_base_t; /* video time base_v at display time base_t */
     int clock_gen;                     /* generation the clock is based on (-1: not started) */
     double last_t, shown_v;
+    double last_wall; /* vg_time_now() at the last pick */
     _Atomic long long pictures, generated;
     double duration; /* of the video, seconds; <= 0 unknown */
     AVFrame *last;   /* the frame last converted, for variant changes while paused */
@@ -394,9 +396,13 @@ int xrv_source_pick(xrv_source *s, double t, int *slot, double *video_t)
 {
     pthread_mutex_lock(&s->lock);
     s->last_t = t;
-    int ret = s->failed, chosen = -1;
+    s->last_wall = vg_time_now();
+    int ret = s->failed, chosen = -1, freed = 0;
     for (int i = 0; i < XRV_SLOTS; i++)
-        if (s->state[i] == SLOT_READY && s->gen_of[i] != s->generation) s->state[i] = SLOT_FREE;
+        if (s->state[i] == SLOT_READY && s->gen_of[i] != s->generation) {
+            s->state[i] = SLOT_FREE;
+            freed = 1; /* the worker may wait for a slot: wake it below */
+        }
     if (s->clock_gen != s->generation) {
         /* rebase on the first picture of the new generation */
         for (int i = 0; i < XRV_SLOTS; i++)
@@ -422,12 +428,21 @@ int xrv_source_pick(xrv_source *s, double t, int *slot, double *video_t)
         s->shown = chosen;
         s->state[chosen] = SLOT_SHOWN;
         s->shown_v = s->pts[chosen];
-        pthread_cond_broadcast(&s->cond);
     }
+    if (chosen >= 0 || freed) pthread_cond_broadcast(&s->cond);
     *slot = s->shown;
     *video_t = s->clock_gen >= 0 ? clock_at(s, t) : 0;
     pthread_mutex_unlock(&s->lock);
     return ret;
+}
+
+int xrv_source_clock_now(xrv_source *s, double *video_t)
+{
+    pthread_mutex_lock(&s->lock);
+    const int running = s->clock_gen >= 0 && !s->paused;
+    *video_t = s->clock_gen >= 0 ? clock_at(s, s->last_t + (vg_time_now() - s->last_wall)) : 0;
+    pthread_mutex_unlock(&s->lock);
+    return running;
 }
 
 void xrv_source_toggle_pause(xrv_source *s)

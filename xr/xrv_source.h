@@ -49,6 +49,11 @@ int xrv_source_start(xrv_source *s);
  * error when the worker failed. */
 int xrv_source_pick(xrv_source *s, double t, int *slot, double *video_t);
 
+/* The video time shown now: the last pick's clock moved on by the wall time since (the
+ * audio follows it, from any thread). Returns 1 while the clock runs (a picture shown, not
+ * paused); a seek moves the time once its first picture is there. */
+int xrv_source_clock_now(xrv_source *s, double *video_t);
+
 void xrv_source_toggle_pause(xrv_source *s);
 int xrv_source_paused(const xrv_source *s);
 /* Seeks by delta seconds from the time shown (clamped to the start). */
