@@ -1,6 +1,7 @@
 /*
  * test_vk_conv.c - the Vulkan conv2d kernels against the C reference, forward and
- * backward, for every padding mode, kernel sizes 1..9, strides 1 and 2, and awkward
+ * backward, for every padding mode, kernel sizes 1..9, strides 1 and 2 (3x3 stride 2 on
+ * texel-aligned rows both ways: unpadded and, with VRGEN_CONV_PAD=1, padded), and awkward
  * shapes (1x1, 3x5, 37x29, channel counts not a multiple of 4).
  * Tolerance: atol 1e-4 + rtol 1e-4 (fp32 sums of up to 9*9*64 products in another order).
  */
@@ -73,6 +74,14 @@ int main(void)
                     int bias = (int)(seed & 1);
                     conv_case(vk, ref, 1, 6, 37, 29, 7, k, s, mode, bias, bwd, seed++);
                 }
+    /* 3x3 stride 2 on rows of whole texels reads the input unpadded (conv2d_fwd_txd): the
+     * padding of column -1 and of the rows above and below, in every mode; an odd height,
+     * two images, more than one group of lanes (72 columns), 4 and 8 channels a block */
+    for (int mode = 0; mode < GEN_PAD_COUNT; mode++) {
+        conv_case(vk, ref, 2, 5, 7, 72, 6, 3, 2, mode, 1, 0, seed++);
+        conv_case(vk, ref, 1, 3, 6, 4, 3, 3, 2, mode, 0, 0, seed++);
+        conv_case(vk, ref, 1, 9, 2, 8, 16, 3, 2, mode, 1, 0, seed++);
+    }
     for (int bwd = 0; bwd <= bwd_max; bwd++) {
         conv_case(vk, ref, 1, 1, 1, 1, 1, 1, 1, GEN_PAD_ZERO, 1, bwd, seed++);
         conv_case(vk, ref, 1, 3, 1, 1, 2, 3, 1, GEN_PAD_REFLECT, 0, bwd, seed++);

@@ -105,10 +105,18 @@ static void plan_fwd(vk_plan *pl, const gen_node *nd)
     const int nv = 3 * c->stride + c->k;
     int wp4 = ((ntx * (int)lx - 1) * 4 * c->stride) / 4 + (nv + 3) / 4;
     if (wp4 * 4 < c->iw + 2 * c->pad) wp4 = (c->iw + 2 * c->pad + 3) / 4;
-    const int hp = c->ih + 2 * c->pad;
-
-    gen_tensor xpad = vk_scratch_take(pl, (size_t)c->n * c->ic * hp * wp4 * 4);
-    plan_pad(pl, c, xpad, nd->t[1], hp, wp4);
+    int hp = c->ih + 2 * c->pad;
+    /* 3x3 stride 2 reads its (texel-aligned) input directly: no padded copy */
+    const int direct = c->k == 3 && c->stride == 2 && c->pad == 1 && c->iw % 4 == 0 && c->iw >= 4 &&
+                       c->ih >= 2 && !getenv("VRGEN_CONV_PAD");
+    gen_tensor xpad = {0};
+    if (direct) {
+        hp = c->ih;
+        wp4 = c->iw / 4;
+    } else {
+        xpad = vk_scratch_take(pl, (size_t)c->n * c->ic * hp * wp4 * 4);
+        plan_pad(pl, c, xpad, nd->t[1], hp, wp4);
+    }
 
     vk_dispatch *d;
     d = vk_plan_add(pl, "conv2d_pack", 256, 1, 1);
@@ -122,13 +130,17 @@ static void plan_fwd(vk_plan *pl, const gen_node *nd)
 
     char name[40];
     int img_out = ow % 4 == 0;
-    snprintf(name, sizeof(name), "conv2d_fwd_tx%s_k%ds%dm%d", img_out ? "i" : "", c->k, c->stride,
-             m);
+    snprintf(name, sizeof(name), "conv2d_fwd_tx%s%s_k%ds%dm%d", direct ? "d" : "",
+             img_out ? "i" : "", c->k, c->stride, m);
     d = vk_plan_add(pl, name, lx, 1, 1);
     vk_spec(d, (uint32_t)c->has_bias);
+    vk_spec(d, (uint32_t)c->pad_mode);
     pc_conv_tx pc = {c->n, c->ic, hp, wp4, c->oc, oh, ow, nob};
     vk_bind_as(d, nd->t[0], img_out ? VK_BIND_IMAGE_RGBA : VK_BIND_SSBO);
-    vk_bind_scratch_as(d, xpad, VK_BIND_TEXEL_RGBA);
+    if (direct)
+        vk_bind_as(d, nd->t[1], VK_BIND_TEXEL_RGBA);
+    else
+        vk_bind_scratch_as(d, xpad, VK_BIND_TEXEL_RGBA);
     vk_bind_scratch_as(d, wpk, VK_BIND_TEXEL_RGBA);
     vk_bind(d, nd->t[3]);
     vk_push(d, &pc, sizeof(pc));
