@@ -59,7 +59,8 @@ typedef struct xr_app {
     xrv_input input;
     gen_net **nets;
     xrv_source *src;
-    xrv_audio *audio; /* NULL: silent */
+    xrv_audio *audio;  /* NULL: silent */
+    gen_backend *work; /* the native CPU backend when the runtime's device is a CPU */
     xrv_render *render;
     xrv_scene scene;
     xrv_pose center; /* scene space in LOCAL space */
@@ -674,6 +675,24 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* On a Vulkan device that is a CPU (lavapipe), the decoded pictures are converted and
+ * stylized by the native CPU backend, which is several times faster there and leaves the
+ * device's single queue to the frame loop and the compositor; on a GPU everything stays on
+ * the runtime's device. */
+static int pick_work_backend(xr_app *a)
+{
+    VkPhysicalDeviceProperties props;
+    vkGetPhysicalDeviceProperties(a->vk.phys, &props);
+    if (props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU) return VG_OK;
+    gen_backend_config cc = {.kind = GEN_BACKEND_CPU};
+    int ret = gen_backend_create(&cc, &a->work);
+    if (ret == VG_OK)
+        vg_verbose("view: %s is a CPU implementation: pictures are converted and stylized on "
+                   "%s",
+                   props.deviceName, gen_backend_name(a->work));
+    return ret;
+}
+
 static void teardown(xr_app *a)
 {
     if (a->vk.device) gen_vk_wait_idle(a->be); /* the worker may still submit: locks held */
@@ -694,6 +713,7 @@ static void teardown(xr_app *a)
     xrv_render_destroy(&a->copy);
     xrv_gpu_fini(&a->gpu);
     xrv_free_models(&a->nets, a->o->nmodels);
+    gen_backend_destroy(&a->work);
     if (a->inst) xrDestroyInstance(a->inst);
     gen_backend_destroy(&a->be); /* the Vulkan device and instance, after the runtime */
     if (a->log) fclose(a->log);
@@ -713,8 +733,11 @@ int xrv_session_run(const gen_backend_config *cfg, const xrv_view_opts *o)
     if ((ret = gen_backend_create(&bc, &a->be)) < 0) goto done;
     if ((ret = gen_vk_get_handles(a->be, &a->vk)) < 0) goto done;
     vg_verbose("view: compute on %s", gen_backend_name(a->be));
-    if ((ret = xrv_load_models(a->be, o->models, o->nmodels, &a->nets)) < 0) goto done;
+    if ((ret = pick_work_backend(a)) < 0) goto done;
+    if ((ret = xrv_load_models(a->work ? a->work : a->be, o->models, o->nmodels, &a->nets)) < 0)
+        goto done;
     xrv_source_opts so = {.input = o->input,
+                          .work = a->work,
                           .nets = a->nets,
                           .nnets = o->nmodels,
                           .variant = o->nmodels > 0 && !o->show_original ? 1 : 0,

@@ -39,6 +39,10 @@ struct xrv_source {
     gen_buf *buf;
     gen_tensor packed_in;
     gen_tensor eye[XRV_SLOTS][2];
+    gen_backend *wbe; /* the work backend when it is not be (xrv_source_opts.work) */
+    gen_buf *wbuf;    /* on wbe: packed_in and weye */
+    gen_tensor weye[2];
+    float *host_rgb;    /* one eye's picture on its way from wbe to be */
     gen_graph **graphs; /* per model */
     gen_prog **progs;   /* [variant * XRV_SLOTS + slot] */
     double frame_dur;   /* seconds, for lateness */
@@ -138,29 +142,41 @@ static int setup(xrv_source *s, const xrv_scene *scene)
             return ret;
         }
     }
-    gen_arena a = {0};
+    gen_arena a = {0}, w = {0};
     for (int pass = 0; pass < 2; pass++) {
-        a.used = 0;
-        s->packed_in = gen_arena_take(&a, 1, 1, 1, (int)((s->in_bytes + 3) / 4));
+        a.used = w.used = 0;
+        s->packed_in = gen_arena_take(s->wbe ? &w : &a, 1, 1, 1, (int)((s->in_bytes + 3) / 4));
+        for (int e = 0; s->wbe && e < s->eyes; e++)
+            s->weye[e] = gen_arena_take(&w, 1, 3, s->ph, s->pw);
         for (int sl = 0; sl < XRV_SLOTS; sl++)
             for (int e = 0; e < s->eyes; e++)
                 s->eye[sl][e] = gen_arena_take(&a, 1, 3, s->ph, s->pw);
-        if (pass == 0 && (ret = gen_buf_create(s->be, a.used, &a.buf)) < 0) return ret;
+        if (pass == 0 && ((ret = gen_buf_create(s->be, a.used, &a.buf)) < 0 ||
+                          (s->wbe && (ret = gen_buf_create(s->wbe, w.used, &w.buf)) < 0))) {
+            gen_buf_destroy(&a.buf);
+            return ret;
+        }
     }
     s->buf = a.buf;
+    s->wbuf = w.buf;
+    if (s->wbe && !(s->host_rgb = malloc((size_t)3 * s->pw * s->ph * sizeof(float))))
+        return VG_ERR_NOMEM;
+    /* a program per variant and slot; with a work backend one per variant, into weye */
+    const int nslots = s->wbe ? 1 : XRV_SLOTS;
     for (int vi = 0; vi < nv; vi++)
-        for (int sl = 0; sl < XRV_SLOTS; sl++) {
+        for (int sl = 0; sl < nslots; sl++) {
             gen_prog **p = &s->progs[vi * XRV_SLOTS + sl];
-            if ((ret = gen_prog_create(s->be, p)) < 0) return ret;
+            if ((ret = gen_prog_create(s->wbe ? s->wbe : s->be, p)) < 0) return ret;
             for (int e = 0; e < s->eyes; e++) {
+                gen_tensor dst = s->wbe ? s->weye[e] : s->eye[sl][e];
                 if (vi == 0) {
-                    gen_yuv_to_rgb(*p, s->eye[sl][e], s->packed_in, &s->din[e], s->rotation);
+                    gen_yuv_to_rgb(*p, dst, s->packed_in, &s->din[e], s->rotation);
                     continue;
                 }
                 gen_graph *g = s->graphs[vi - 1];
                 gen_yuv_to_rgb(*p, gen_graph_input(g), s->packed_in, &s->din[e], s->rotation);
                 gen_graph_forward(g, *p);
-                gen_window(*p, s->eye[sl][e], gen_graph_output(g), 0, 0, 1, GEN_PAD_REPLICATE);
+                gen_window(*p, dst, gen_graph_output(g), 0, 0, 1, GEN_PAD_REPLICATE);
             }
             if ((ret = gen_prog_compile(*p)) < 0) return ret;
         }
@@ -175,6 +191,7 @@ int xrv_source_open(gen_backend *be, const xrv_source_opts *o, xrv_scene *scene,
     xrv_source *s = calloc(1, sizeof(*s));
     if (!s) return VG_ERR_NOMEM;
     s->be = be;
+    s->wbe = o->work && o->work != be ? o->work : NULL;
     s->o = *o;
     s->scene = scene;
     s->path = strdup(o->input.path ? o->input.path : "");
@@ -227,8 +244,11 @@ static int convert(xrv_source *s, const AVFrame *f, int v, int sl)
     int dx = s->split == 1 ? s->fw / 2 : 0, dy = s->split == 2 ? s->fh / 2 : 0;
     for (int e = 0; e < s->eyes; e++)
         pl_planes_copy(&s->din[e], f, e ? dx : 0, e ? dy : 0, s->host_in);
-    int ret = gen_tensor_upload(s->be, s->packed_in, (const float *)s->host_in);
-    if (ret == VG_OK) ret = gen_prog_run(s->progs[v * XRV_SLOTS + sl]);
+    int ret = gen_tensor_upload(s->wbe ? s->wbe : s->be, s->packed_in, (const float *)s->host_in);
+    if (ret == VG_OK) ret = gen_prog_run(s->progs[v * XRV_SLOTS + (s->wbe ? 0 : sl)]);
+    for (int e = 0; s->wbe && e < s->eyes && ret == VG_OK; e++)
+        if ((ret = gen_tensor_download(s->wbe, s->weye[e], s->host_rgb)) == VG_OK)
+            ret = gen_tensor_upload(s->be, s->eye[sl][e], s->host_rgb);
     if (ret == VG_OK) {
         s->pictures++;
         if (v > 0) s->generated++;
@@ -518,6 +538,8 @@ void xrv_source_close(xrv_source **ps)
     av_frame_free(&s->last);
     free_progs(s);
     gen_buf_destroy(&s->buf);
+    gen_buf_destroy(&s->wbuf);
+    free(s->host_rgb);
     free(s->host_in);
     pl_input_close(&s->in);
     pthread_mutex_destroy(&s->lock);

@@ -21,7 +21,13 @@
 
 typedef struct xrv_source_opts {
     pl_input_opts input;
-    gen_net **nets; /* generators on the same backend, or none */
+    gen_net **nets; /* generators on the work backend (below), or none */
+    /* NULL (or the source's backend): everything runs there. Else the colour conversion
+     * and the generators run on this backend and each finished picture is copied into the
+     * source backend's slots: for a Vulkan device that is a CPU (lavapipe), where the
+     * native CPU backend does that work several times faster and leaves the device's one
+     * queue to the frame loop and the compositor. */
+    gen_backend *work;
     int nnets;
     int variant; /* shown first: 0 original, k model k-1 */
     int loop;    /* start again at the end (else the last frame stays) */
