@@ -231,7 +231,10 @@ static void check_conv(const gen_conv2d_desc *d, gen_tensor out, gen_tensor in, 
     VG_ASSERT(d->pad >= 0 && d->pad < d->k);
     VG_ASSERT(d->pad_mode >= 0 && d->pad_mode < GEN_PAD_COUNT);
     VG_ASSERT(gen_conv2d_oh(d) >= 1 && gen_conv2d_ow(d) >= 1);
-    if (in.buf) VG_ASSERT(in.n == d->n && in.c == d->ic && in.h == d->ih && in.w == d->iw);
+    if (d->up2) VG_ASSERT(d->ih % 2 == 0 && d->iw % 2 == 0);
+    if (in.buf)
+        VG_ASSERT(in.n == d->n && in.c == d->ic && in.h << d->up2 == d->ih &&
+                  in.w << d->up2 == d->iw);
     if (out.buf)
         VG_ASSERT(out.n == d->n && out.c == d->oc && out.h == gen_conv2d_oh(d) &&
                   out.w == gen_conv2d_ow(d));
@@ -252,7 +255,7 @@ void gen_conv2d_forward(gen_prog *p, const gen_conv2d_desc *d, gen_tensor out, g
 void gen_conv2d_backward(gen_prog *p, const gen_conv2d_desc *d, gen_tensor din, gen_tensor dw,
                          gen_tensor db, gen_tensor dout, gen_tensor in, gen_tensor w, int acc)
 {
-    VG_ASSERT(dout.buf && in.buf && w.buf);
+    VG_ASSERT(dout.buf && in.buf && w.buf && !d->up2);
     check_conv(d, dout, in, w, db);
     if (din.buf) VG_ASSERT(same_shape(din, in));
     if (dw.buf) VG_ASSERT(gen_tensor_len(dw) == gen_tensor_len(w));

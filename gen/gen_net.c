@@ -441,6 +441,27 @@ static gen_conv2d_desc conv_desc(const gen_graph *g, const gen_layer *l)
     return d;
 }
 
+/*
+ * Whether layer li, a nearest 2x upsampling, is fused into the convolution after it: in
+ * inference graphs (a training graph's backward needs the upsampled activation), when that
+ * convolution is the only reader. The convolution then reads the half-size input through
+ * gen_conv2d_desc.up2 and the upsampled activation (the largest of the generator: 32
+ * channels at full size) is never allocated. VRGEN_NO_FUSE=1 turns it off (tests).
+ */
+static int up_fused(const gen_graph *g, int li)
+{
+    const gen_net *n = g->net;
+    const gen_layer *l = &n->layers[li];
+    if ((g->flags & GEN_GRAPH_TRAIN) || l->type != GL_UP || l->up != GEN_UPSAMPLE_NEAREST ||
+        li + 1 >= n->nl || n->layers[li + 1].type != GL_CONV || n->layers[li + 1].in != l->out ||
+        l->out == n->feature)
+        return 0;
+    for (int j = 0; j < n->nl; j++)
+        if (j != li + 1 && (n->layers[j].in == l->out || n->layers[j].in2 == l->out)) return 0;
+    const char *e = getenv("VRGEN_NO_FUSE");
+    return !(e && *e && strcmp(e, "0") != 0);
+}
+
 static size_t aligned_len(const int *s)
 {
     size_t len = (size_t)s[0] * s[1] * s[2] * s[3];
@@ -467,17 +488,31 @@ static size_t plan_inference(gen_graph *g, size_t *off)
     last[0] = n->nl;
     last[output] = n->nl;
     if (n->feature >= 0) last[n->feature] = n->nl;
+    /* a fused upsampling's output is never stored; its input lives until the convolution */
+    int skip[MAX_ACTS] = {0};
+    for (int li = 0; li < n->nl; li++)
+        if (up_fused(g, li)) {
+            const gen_layer *l = &n->layers[li];
+            skip[l->out] = 1;
+            if (last[l->in] < li + 1) last[l->in] = li + 1;
+        }
 
     size_t total = 0;
     for (int a = 0; a < n->nacts; a++) {
+        if (skip[a]) {
+            off[a] = 0;
+            continue;
+        }
         size_t len = aligned_len(g->shape[a]);
         /* candidate offsets: 0 and the end of every live, already placed activation */
         size_t best = (size_t)-1;
         for (int c = -1; c < a; c++) {
+            if (c >= 0 && skip[c]) continue;
             size_t start = c < 0 ? 0 : off[c] + aligned_len(g->shape[c]);
             if (c >= 0 && !(last[c] >= first[a] && first[c] <= last[a])) continue;
             int clash = 0;
             for (int b = 0; b < a && !clash; b++) {
+                if (skip[b]) continue;
                 int overlap_time = last[b] >= first[a] && first[b] <= last[a];
                 size_t bl = aligned_len(g->shape[b]);
                 if (overlap_time && off[b] < start + len && start < off[b] + bl) clash = 1;
@@ -721,7 +756,12 @@ static void forward_layers(gen_graph *g, gen_prog *p, int from, int to, const ge
         case GL_CONV: {
             gen_conv2d_desc d = conv_desc(g, l);
             gen_tensor b = l->pb >= 0 ? n->params[l->pb].p : (gen_tensor){0};
-            gen_conv2d_forward(p, &d, g->act[l->out], g->act[l->in], n->params[l->pw].p, b);
+            gen_tensor in = g->act[l->in];
+            if (li > 0 && up_fused(g, li - 1)) { /* read the upsampling's input */
+                d.up2 = 1;
+                in = g->act[n->layers[li - 1].in];
+            }
+            gen_conv2d_forward(p, &d, g->act[l->out], in, n->params[l->pw].p, b);
             break;
         }
         case GL_NORM:
@@ -737,7 +777,7 @@ static void forward_layers(gen_graph *g, gen_prog *p, int from, int to, const ge
             gen_act_forward(p, l->act, l->alpha, g->act[l->out], g->act[l->in]);
             break;
         case GL_UP:
-            gen_upsample2x_forward(p, l->up, g->act[l->out], g->act[l->in]);
+            if (!up_fused(g, li)) gen_upsample2x_forward(p, l->up, g->act[l->out], g->act[l->in]);
             break;
         case GL_ADD:
             gen_add(p, g->act[l->out], g->act[l->in], g->act[l->in2]);

@@ -43,6 +43,11 @@ typedef struct gen_conv2d_desc {
     int oc, k, stride, pad;
     gen_pad_mode pad_mode;
     int has_bias;
+    /* forward only: the input tensor is (n, ic, ih/2, iw/2) and the convolution sees it
+     * upsampled 2x by nearest neighbour (ih, iw even): in[y][x] reads stored[y/2][x/2].
+     * An inference graph fuses a nearest upsampling into the convolution after it this
+     * way, so the upsampled activation is never stored. */
+    int up2;
 } gen_conv2d_desc;
 
 static inline int gen_conv2d_oh(const gen_conv2d_desc *d)

@@ -13,6 +13,9 @@
 #include "common/base.glsl"
 layout(constant_id = 3) const int PADMODE = 0;
 layout(constant_id = 4) const int SHIFT = 0;
+// general path only: 1 when the stored input is half size and read by nearest 2x
+// upsampling (gen_conv2d_desc.up2); ih and iw are the upsampled size
+layout(constant_id = 5) const int UP = 0;
 layout(binding = 0, rgba32f) uniform writeonly imageBuffer xp;
 #ifdef INTERIOR
 layout(binding = 1) uniform textureBuffer x4; // RGBA view of x
@@ -52,13 +55,13 @@ void main()
         if (t >= p.wp4 || py >= p.hp) return;
     }
     int sy = pad_index(py - p.pad, p.ih, PADMODE, false);
-    int row = (z * p.ih + max(sy, 0)) * p.iw;
+    int row = (z * (p.ih >> UP) + (max(sy, 0) >> UP)) * (p.iw >> UP);
     vec4 v;
     [[unroll]] for (int j = 0; j < 4; j++) {
         int px = t * 4 + j;
         int sx = pad_index(px - p.pad, p.iw, PADMODE, true);
         bool inside = sy >= 0 && sx >= 0 && px < p.iw + 2 * p.pad;
-        float f = texelFetch(x, row + max(sx, 0)).r; // always fetch: no divergent call
+        float f = texelFetch(x, row + (max(sx, 0) >> UP)).r; // always fetch: no divergent call
         v[j] = inside ? f : 0.0;
     }
 #endif

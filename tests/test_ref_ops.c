@@ -170,6 +170,26 @@ static void test_conv_values(vt_rng *rng)
     VT_CHECK(gen_conv2d_oh(&k4) == 4 && gen_conv2d_ow(&k4) == 3, "k4 s2: %dx%d", gen_conv2d_oh(&k4),
              gen_conv2d_ow(&k4));
     free(in), free(o2), free(ref);
+
+    /* up2: a convolution of the nearest-2x upsampled input, read from the half-size tensor,
+     * equals upsampling first, in every padding mode (2 images, 3 channels, 5x6 -> 10x12) */
+    for (int mode = 0; mode < GEN_PAD_COUNT; mode++) {
+        gen_conv2d_desc u = {2, 3, 10, 12, 4, 3, 1, 1, mode, 1};
+        size_t nh = 2 * 3 * 5 * 6, nu = 2 * 3 * 10 * 12, no = 2 * 4 * 10 * 12;
+        float *half = falloc(nh), *up = falloc(nu), *wu = falloc(4 * 3 * 9), bu[4];
+        float *o_ref = falloc(no), *o_up = falloc(no);
+        vt_fill_uniform(rng, half, nh, -1.0f, 1.0f);
+        vt_fill_uniform(rng, wu, 4 * 3 * 9, -1.0f, 1.0f);
+        vt_fill_uniform(rng, bu, 4, -1.0f, 1.0f);
+        gen_ref_upsample2x_forward(GEN_UPSAMPLE_NEAREST, 2, 3, 5, 6, up, half);
+        gen_ref_conv2d_forward(&u, o_ref, up, wu, bu);
+        u.up2 = 1;
+        gen_ref_conv2d_forward(&u, o_up, half, wu, bu);
+        char what[64];
+        snprintf(what, sizeof what, "conv2d up2 = upsample + conv, mode %d", mode);
+        vt_compare(what, o_up, o_ref, no, 0.0, 0.0);
+        free(half), free(up), free(wu), free(o_ref), free(o_up);
+    }
 }
 
 /* ---- upsample ---------------------------------------------------------------------------- */

@@ -52,6 +52,25 @@ static void conv_case(gen_backend *vk, gen_backend *ref, int n, int ic, int ih, 
     vt_case_check(vk, ref, &c, seed);
 }
 
+/* Forward with up2: the input stored at half size, read through nearest 2x upsampling. */
+static void conv_up_case(gen_backend *vk, gen_backend *ref, int n, int ic, int ih, int iw, int oc,
+                         int k, gen_pad_mode mode, int bias, uint64_t seed)
+{
+    conv_arg a = {.d = {n, ic, ih, iw, oc, k, 1, k / 2, mode, bias, 1}};
+    vt_case c = {.record = rec_conv, .arg = &a, .atol = 1e-4, .rtol = 1e-4, .nt = 4};
+    char name[128];
+    snprintf(name, sizeof(name), "conv2d up2 n%d ic%d %dx%d oc%d k%d pad%d bias%d", n, ic, ih, iw,
+             oc, k, (int)mode, bias);
+    c.name = name;
+    int out[4] = {n, oc, ih, iw}, in[4] = {n, ic, ih / 2, iw / 2}, w[4] = {oc, ic, k, k},
+        b[4] = {1, oc, 1, 1};
+    memcpy(c.shape[0], out, sizeof(out));
+    memcpy(c.shape[1], in, sizeof(in));
+    memcpy(c.shape[2], w, sizeof(w));
+    memcpy(c.shape[3], b, sizeof(b));
+    vt_case_check(vk, ref, &c, seed);
+}
+
 int main(void)
 {
     gen_backend *vk = NULL, *ref = NULL;
@@ -77,6 +96,13 @@ int main(void)
     /* 3x3 stride 2 on rows of whole texels reads the input unpadded (conv2d_fwd_txd): the
      * padding of column -1 and of the rows above and below, in every mode; an odd height,
      * two images, more than one group of lanes (72 columns), 4 and 8 channels a block */
+    /* up2 (the fused nearest upsampling of inference graphs), every mode, aligned rows and
+     * not (the Vulkan pad takes its general path either way) */
+    for (int mode = 0; mode < GEN_PAD_COUNT; mode++) {
+        conv_up_case(vk, ref, 2, 5, 14, 36, 6, 3, mode, 1, seed++);
+        conv_up_case(vk, ref, 1, 3, 6, 10, 3, 3, mode, 0, seed++);
+        conv_up_case(vk, ref, 1, 4, 8, 8, 16, 9, mode, 1, seed++);
+    }
     for (int mode = 0; mode < GEN_PAD_COUNT; mode++) {
         conv_case(vk, ref, 2, 5, 7, 72, 6, 3, 2, mode, 1, 0, seed++);
         conv_case(vk, ref, 1, 3, 6, 4, 3, 3, 2, mode, 0, 0, seed++);

@@ -150,12 +150,16 @@ static void pad_plane(void *ctx, int i, int worker)
                     memset(row, 0, sizeof(float) * (size_t)cp->wq);
                     continue;
                 }
-                const float *sr = j->src + ((size_t)i * d->ih + sy) * iw;
+                /* up2: the stored input is half size, read by nearest 2x */
+                const int u = d->up2, sw = iw >> u;
+                const float *sr = j->src + ((size_t)i * (d->ih >> u) + (sy >> u)) * sw;
                 /* interior X: 0 <= X*s + px - pad < iw */
                 int x0 = (pad - px + s - 1) / s, x1 = (iw + pad - px + s - 1) / s;
                 if (x0 < 0) x0 = 0;
                 if (x1 > cp->wq) x1 = cp->wq;
-                if (s == 1) {
+                if (u) {
+                    for (int X = x0; X < x1; X++) row[X] = sr[(X * s + px - pad) >> 1];
+                } else if (s == 1) {
                     memcpy(row + x0, sr + x0 - pad, sizeof(float) * (size_t)(x1 - x0));
                 } else {
                     for (int X = x0; X < x1; X++) row[X] = sr[X * s + px - pad];
@@ -165,7 +169,7 @@ static void pad_plane(void *ctx, int i, int worker)
                     if (X >= cp->wq) break;
                     int xp = X * s + px;
                     int sx = xp < cp->wp ? gen_pad_index(xp - pad, iw, d->pad_mode, 1) : -1;
-                    row[X] = sx < 0 ? 0.0f : sr[sx];
+                    row[X] = sx < 0 ? 0.0f : sr[sx >> u];
                 }
             }
         }
@@ -233,7 +237,8 @@ void cpu_conv_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *
     size_t used = (size_t)cp->nplanes * cp->psb;
     memset(P + used, 0, sizeof(float) * (cp->in_len - used));
     for (int n = 0; n < d->n; n++) {
-        pad_job pj = {d, cp, in + (size_t)n * d->ic * d->ih * d->iw, P, 0, 0, cp->psb, 0};
+        const size_t image = (size_t)d->ic * (d->ih >> d->up2) * (d->iw >> d->up2);
+        pad_job pj = {d, cp, in + (size_t)n * image, P, 0, 0, cp->psb, 0};
         fwd_job j = {be->k,
                      {P, wpk, cp->toff, cp->taps, cp->ocb, d->oc, cp->ocp, cp->oh, cp->ow, cp->wq,
                       out + (size_t)n * d->oc * cp->oh * cp->ow, b},

@@ -51,10 +51,11 @@ static void plan_pad(vk_plan *pl, const gen_conv2d_desc *c, gen_tensor xpad, gen
     int t_lo = (pad + 3) / 4, t_hi = (c->iw + pad - 4) / 4 + 1;
     if (t_hi > wp4) t_hi = wp4;
     pc_conv_pad pc = {nc, c->ih, c->iw, hp, wp4, pad, t_lo, t_hi, 0};
-    if (c->iw % 4 || t_hi <= t_lo) {
+    if (c->iw % 4 || t_hi <= t_lo || c->up2) {
         vk_dispatch *d = vk_plan_add(pl, "conv2d_pad", 8, 8, 1);
         vk_spec(d, (uint32_t)c->pad_mode);
         vk_spec(d, 0);
+        vk_spec(d, (uint32_t)c->up2);
         vk_bind_scratch_as(d, xpad, VK_BIND_IMAGE_RGBA);
         vk_bind_as(d, in, VK_BIND_TEXEL_R);
         vk_push(d, &pc, sizeof(pc));
@@ -108,7 +109,7 @@ static void plan_fwd(vk_plan *pl, const gen_node *nd)
     int hp = c->ih + 2 * c->pad;
     /* 3x3 stride 2 reads its (texel-aligned) input directly: no padded copy */
     const int direct = c->k == 3 && c->stride == 2 && c->pad == 1 && c->iw % 4 == 0 && c->iw >= 4 &&
-                       c->ih >= 2 && !getenv("VRGEN_CONV_PAD");
+                       c->ih >= 2 && !c->up2 && !getenv("VRGEN_CONV_PAD");
     gen_tensor xpad = {0};
     if (direct) {
         hp = c->ih;
