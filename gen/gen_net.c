@@ -471,6 +471,13 @@ static size_t aligned_len(const int *s)
 /* Inference: activations share memory when their lifetimes do not overlap. An activation
  * lives from the layer that writes it to the last layer that reads it; the input, the
  * output and the feature live throughout. Offsets are chosen first fit. */
+/* VRGEN_NO_FUSE=1 also keeps instance norms out of place (tests). */
+static int norm_in_place_ok(void)
+{
+    const char *e = getenv("VRGEN_NO_FUSE");
+    return !(e && *e && strcmp(e, "0") != 0);
+}
+
 static size_t plan_inference(gen_graph *g, size_t *off)
 {
     gen_net *n = g->net;
@@ -489,30 +496,46 @@ static size_t plan_inference(gen_graph *g, size_t *off)
     last[output] = n->nl;
     if (n->feature >= 0) last[n->feature] = n->nl;
     /* a fused upsampling's output is never stored; its input lives until the convolution */
-    int skip[MAX_ACTS] = {0};
+    int skip[MAX_ACTS] = {0}, alias[MAX_ACTS];
     for (int li = 0; li < n->nl; li++)
         if (up_fused(g, li)) {
             const gen_layer *l = &n->layers[li];
             skip[l->out] = 1;
             if (last[l->in] < li + 1) last[l->in] = li + 1;
         }
+    /* instance norm works in place (elementwise once the statistics are taken, on every
+     * backend) when this norm is its input's only reader: the output takes the input's
+     * memory and its lifetime (at 1080p the widest norms are 133 MB each) */
+    for (int a = 0; a < n->nacts; a++) alias[a] = -1;
+    for (int li = 0; li < n->nl; li++) {
+        const gen_layer *l = &n->layers[li];
+        if (l->type != GL_NORM || l->in == 0 || l->in == output || l->in == n->feature ||
+            skip[l->in] || alias[l->in] >= 0 || !norm_in_place_ok())
+            continue;
+        int readers = 0;
+        for (int j = 0; j < n->nl; j++)
+            readers += (n->layers[j].in == l->in) + (n->layers[j].in2 == l->in);
+        if (readers != 1) continue;
+        alias[l->out] = l->in;
+        if (last[l->in] < last[l->out]) last[l->in] = last[l->out];
+    }
 
     size_t total = 0;
     for (int a = 0; a < n->nacts; a++) {
-        if (skip[a]) {
-            off[a] = 0;
+        if (skip[a] || alias[a] >= 0) { /* an alias comes after its input: placed already */
+            off[a] = alias[a] >= 0 ? off[alias[a]] : 0;
             continue;
         }
         size_t len = aligned_len(g->shape[a]);
         /* candidate offsets: 0 and the end of every live, already placed activation */
         size_t best = (size_t)-1;
         for (int c = -1; c < a; c++) {
-            if (c >= 0 && skip[c]) continue;
+            if (c >= 0 && (skip[c] || alias[c] >= 0)) continue;
             size_t start = c < 0 ? 0 : off[c] + aligned_len(g->shape[c]);
             if (c >= 0 && !(last[c] >= first[a] && first[c] <= last[a])) continue;
             int clash = 0;
             for (int b = 0; b < a && !clash; b++) {
-                if (skip[b]) continue;
+                if (skip[b] || alias[b] >= 0) continue;
                 int overlap_time = last[b] >= first[a] && first[b] <= last[a];
                 size_t bl = aligned_len(g->shape[b]);
                 if (overlap_time && off[b] < start + len && start < off[b] + bl) clash = 1;
