@@ -683,7 +683,11 @@ static int pick_work_backend(xr_app *a)
 {
     VkPhysicalDeviceProperties props;
     vkGetPhysicalDeviceProperties(a->vk.phys, &props);
-    if (props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU) return VG_OK;
+    /* VRGEN_VIEW_WORK=device keeps everything on the runtime's device (tests of that path
+     * on lavapipe, diagnosis) */
+    const char *e = getenv("VRGEN_VIEW_WORK");
+    if (props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU || (e && strcmp(e, "device") == 0))
+        return VG_OK;
     gen_backend_config cc = {.kind = GEN_BACKEND_CPU};
     int ret = gen_backend_create(&cc, &a->work);
     if (ret == VG_OK)

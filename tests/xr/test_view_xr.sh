@@ -4,7 +4,8 @@
 # reason when this machine cannot host it: not root, mirror out of reach).
 #   null compositor, OpenXR core validation + Vulkan validation: the exact session-state
 #     order, >= 100 frames with strictly increasing display times, exit 0, no message;
-#   live stylization: frames submitted while the generator runs on the runtime's device;
+#   live stylization: frames submitted while the generator runs on the runtime's device
+#   (VRGEN_VIEW_WORK=device) and, lavapipe's default, on the native CPU backend;
 #   no runtime, and the runtime killed mid-session: a clear error, exit 5, no hang;
 #   real compositor on Xvfb (screenshots of Monado's window, left eye | right eye, 640x360):
 #     each eye shows its own half of a side-by-side clip, a 360 clip shows the right
@@ -59,11 +60,14 @@ grep -o '"display_time":[0-9]*' "$W/null.jsonl" | cut -d: -f2 | awk 'NR > 1 && $
 grep -q -E "Vulkan validation (error|warning)|VALID_ERROR|VALID_WARNING" "$W/null.out" \
     && bad "validation messages: $(grep -i -m3 -E 'validation|VUID' "$W/null.out")" || ok "no validation message"
 
-# 2. live stylization on the runtime's device
-run --null -- $V view $w/flat.mkv -m /src/samples/default.safetensors --loop --frames 60 --xr-log $w/live.jsonl -q >"$W/live.out" 2>&1; st=$?
-g=$(grep '"event":"frame"' "$W/live.jsonl" | tail -1 | grep -o '"generated":[0-9]*' | cut -d: -f2)
-[ $st -eq 0 ] && [ -n "$g" ] && [ "$g" -gt 0 ] && grep -q '"variant":1' "$W/live.jsonl" \
-    && ok "live stylization: $g generator runs while frames were submitted" || bad "live stylization (exit $st, generated '$g'): $(tail -3 "$W/live.out")"
+# 2. live stylization: on the runtime's device (VRGEN_VIEW_WORK=device: the GPU path), and
+#    as lavapipe gets it by default, on the native CPU backend with pictures copied over
+for work in device auto; do
+  VRGEN_VIEW_WORK=$work run --null -- $V view $w/flat.mkv -m /src/samples/default.safetensors --loop --frames 60 --xr-log $w/live_$work.jsonl -q >"$W/live_$work.out" 2>&1; st=$?
+  g=$(grep '"event":"frame"' "$W/live_$work.jsonl" | tail -1 | grep -o '"generated":[0-9]*' | cut -d: -f2)
+  [ $st -eq 0 ] && [ -n "$g" ] && [ "$g" -gt 0 ] && grep -q '"variant":1' "$W/live_$work.jsonl" \
+      && ok "live stylization ($work): $g generator runs while frames were submitted" || bad "live stylization $work (exit $st, generated '$g'): $(tail -3 "$W/live_$work.out")"
+done
 
 # 3. no runtime
 run --no-service -- $V view $w/flat.mkv >"$W/none.out" 2>&1; st=$?
