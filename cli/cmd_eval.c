@@ -7,9 +7,11 @@
 #include "cli/cli.h"
 #include "cli/default_model.h"
 #include "common/vg_error.h"
+#include "common/vg_json.h"
 #include "common/vg_log.h"
 #include "gen/gen_model.h"
 #include "pipeline/pl_eval.h"
+#include "pipeline/pl_stylize.h"
 
 typedef struct eval_cfg {
     cli_common common;
@@ -17,6 +19,7 @@ typedef struct eval_cfg {
     int64_t frames;
     int side;
     int json;
+    double hold, hold_rate;
 } eval_cfg;
 
 #define O(f) offsetof(eval_cfg, f)
@@ -27,10 +30,37 @@ static const vg_opt eval_opts[] = {
     {"side", NULL, VG_OPT_INT, O(side), "240", 32, 2160, NULL, "N",
      "evaluation size: the short side of the frames"},
     {"json", NULL, VG_OPT_FLAG, O(json), NULL, 0, 0, NULL, NULL, "print one JSON object"},
+    {"hold", NULL, VG_OPT_FLOAT, O(hold), PL_HOLD_STILL_DEFAULT, 0, 255, NULL, "CODES",
+     "temporal hold as in vrgen stylize: " PL_HOLD_OPTS_HELP},
+    {"hold-rate", NULL, VG_OPT_FLOAT, O(hold_rate), PL_HOLD_RATE_DEFAULT, 0, 1, NULL, "X",
+     PL_HOLD_RATE_HELP},
     CLI_COMMON_OPTS(eval_cfg),
     {NULL},
 };
 #undef O
+
+/* One JSON object; a figure that could not be measured (NaN) is null. */
+static void print_json(const char *video, const pl_eval_result *r)
+{
+    static const char *const keys[] = {"flicker",   "flicker_network", "static_share",
+                                       "edge_corr", "gram_ratio",      "hist_ratio"};
+    const double fig[] = {r->flicker,   r->flicker_net, r->static_share,
+                          r->edge_corr, r->gram_ratio,  r->hist_ratio};
+    vg_json_buf b;
+    vg_json_buf_init(&b);
+    vg_json_buf_append(&b, "{\"video\":", 9);
+    if (vg_json_escape(&b, video, strlen(video)) != VG_OK) vg_json_buf_append(&b, "null", 4);
+    vg_json_buf_printf(&b, ",\"frames\":%lld", (long long)r->frames);
+    for (int i = 0; i < 6; i++) {
+        vg_json_buf_printf(&b, ",\"%s\":", keys[i]);
+        if (isfinite(fig[i]))
+            vg_json_buf_printf(&b, "%.4f", fig[i]);
+        else
+            vg_json_buf_append(&b, "null", 4);
+    }
+    if (!b.failed) printf("%s}\n", b.data);
+    vg_json_buf_fini(&b);
+}
 
 static void print_ratio(const char *name, double v, const char *target)
 {
@@ -81,17 +111,18 @@ int cmd_eval(int argc, char **argv)
                           .style = cfg.style.items,
                           .nstyle = cfg.style.count,
                           .max_frames = cfg.frames,
-                          .side = cfg.side};
+                          .side = cfg.side,
+                          .hold_still = (float)cfg.hold,
+                          .hold_rate = (float)cfg.hold_rate};
         pl_eval_result r;
         ret = pl_eval(be, net, &o, &r);
         if (ret == VG_OK && cfg.json) {
-            printf("{\"video\":\"%s\",\"frames\":%lld,\"flicker\":%.4f,\"static_share\":%.4f,"
-                   "\"edge_corr\":%.4f,\"gram_ratio\":%.4f,\"hist_ratio\":%.4f}\n",
-                   video, (long long)r.frames, r.flicker, r.static_share, r.edge_corr, r.gram_ratio,
-                   r.hist_ratio);
+            print_json(video, &r);
         } else if (ret == VG_OK) {
             printf("%s: %lld frames at %d px short side\n", video, (long long)r.frames, cfg.side);
             print_ratio("flicker ratio", r.flicker, "<= 1.1");
+            if (cfg.hold > 0)
+                printf("  %-16s %.3f   (network alone, no --hold)\n", "", r.flicker_net);
             printf("  %-16s %.1f%% of pixels\n", "still regions", 100 * r.static_share);
             print_ratio("edge corr", r.edge_corr, ">= 0.6");
             print_ratio("style gram", r.gram_ratio, "<= 0.5");

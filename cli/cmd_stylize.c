@@ -28,6 +28,7 @@ typedef struct stylize_cfg {
     int progress;
     int64_t max_memory;
     int tile_stats;
+    double hold, hold_rate;
 } stylize_cfg;
 
 static const char *const layout_names[] = {"auto", "flat", "360", "180", NULL};
@@ -85,6 +86,10 @@ static const vg_opt stylize_opts[] = {
     {"tile-stats", NULL, VG_OPT_ENUM, O(tile_stats), "exact", 0, 0, tile_stats_names, NULL,
      "tiled frames: norm statistics exact (as untiled, one pass per norm layer) or estimated "
      "from a downscaled copy (several times faster, approximate)"},
+    {"hold", NULL, VG_OPT_FLOAT, O(hold), PL_HOLD_STILL_DEFAULT, 0, 255, NULL, "CODES",
+     PL_HOLD_OPTS_HELP},
+    {"hold-rate", NULL, VG_OPT_FLOAT, O(hold_rate), PL_HOLD_RATE_DEFAULT, 0, 1, NULL, "X",
+     PL_HOLD_RATE_HELP},
     CLI_COMMON_OPTS(stylize_cfg),
     {NULL},
 };
@@ -175,6 +180,8 @@ int cmd_stylize(int argc, char **argv)
     o.identity = cfg.identity;
     o.max_memory = cfg.max_memory;
     o.tile_estimate = cfg.tile_stats == 1;
+    o.hold_still = (float)cfg.hold;
+    o.hold_rate = (float)cfg.hold_rate;
     o.progress = (vg_progress_mode)cfg.progress;
     o.stop = &g_stop;
     if (cfg.resume && !o.png) {

@@ -11,6 +11,7 @@
 #include "cli/view_hint.h"
 #include "common/vg_error.h"
 #include "common/vg_log.h"
+#include "pipeline/pl_stylize.h"
 #include "xr/xrv_view.h"
 
 typedef struct view_cfg {
@@ -20,7 +21,7 @@ typedef struct view_cfg {
     int original, layout, stereo, swap_eyes, ar, no_audio, loop, offscreen, overwrite, layers,
         head_locked;
     int hint;
-    double screen_size, screen_distance, start, duration, fov, ipd, rate;
+    double screen_size, screen_distance, start, duration, fov, ipd, rate, hold, hold_rate;
     int64_t frames;
 } view_cfg;
 
@@ -59,6 +60,10 @@ static const vg_opt view_opts[] = {
     {"ar", NULL, VG_OPT_FLAG, O(ar), NULL, 0, 0, NULL, NULL,
      "passthrough headsets: blend with the real world (alpha-blend or additive)"},
     {"loop", NULL, VG_OPT_FLAG, O(loop), NULL, 0, 0, NULL, NULL, "start again at the end"},
+    {"hold", NULL, VG_OPT_FLOAT, O(hold), PL_HOLD_STILL_DEFAULT, 0, 255, NULL, "CODES",
+     "live stylization: " PL_HOLD_OPTS_HELP},
+    {"hold-rate", NULL, VG_OPT_FLOAT, O(hold_rate), PL_HOLD_RATE_DEFAULT, 0, 1, NULL, "X",
+     PL_HOLD_RATE_HELP},
     {"no-audio", NULL, VG_OPT_FLAG, O(no_audio), NULL, 0, 0, NULL, NULL,
      "no sound (by default the first audio stream plays through the system's default output, "
      "in sync with the picture)"},
@@ -162,6 +167,8 @@ int cmd_view(int argc, char **argv)
     o.nmodels = cfg.models.count;
     o.show_original = cfg.original;
     o.loop = cfg.loop;
+    o.hold_still = (float)cfg.hold;
+    o.hold_rate = (float)cfg.hold_rate;
     o.ar = cfg.ar;
     o.no_audio = cfg.no_audio;
     o.no_layers = cfg.layers == 1;

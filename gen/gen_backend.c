@@ -351,6 +351,20 @@ void gen_tile_blend(gen_prog *p, gen_tensor out, gen_tensor tile, const gen_blen
     push(p, GEN_OP_TILE_BLEND, 2, t)->blend = *d;
 }
 
+void gen_temporal_hold(gen_prog *p, gen_tensor y, gen_tensor x, gen_tensor pl, gen_tensor r,
+                       float still, float rate)
+{
+    const gen_tensor s[] = {x, pl, r};
+    VG_ASSERT(y.c == 3);
+    for (int i = 0; i < 3; i++)
+        VG_ASSERT(s[i].n == y.n && s[i].c == (i == 1 ? 1 : 3) && s[i].h == y.h && s[i].w == y.w);
+    VG_ASSERT(still > 0 && rate >= 0 && rate <= 1);
+    gen_tensor t[] = {y, x, pl, r};
+    gen_node *nd = push(p, GEN_OP_TEMPORAL_HOLD, 4, t);
+    nd->value = still;
+    nd->alpha = rate;
+}
+
 void gen_act_forward(gen_prog *p, gen_act act, float alpha, gen_tensor out, gen_tensor in)
 {
     VG_ASSERT(gen_tensor_len(out) == gen_tensor_len(in));

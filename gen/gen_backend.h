@@ -153,6 +153,10 @@ void gen_moments_accumulate(gen_prog *p, gen_tensor acc, gen_tensor in, gen_tens
 void gen_window(gen_prog *p, gen_tensor out, gen_tensor in, int x0, int y0, int f,
                 gen_pad_mode pad_mode);
 void gen_tile_blend(gen_prog *p, gen_tensor out, gen_tensor tile, const gen_blend_desc *d);
+/* Temporal hold of the style (gen_ops.h temporal_hold): y (n,3,h,w) updated from x (n,3,h,w),
+ * with the state pl (n,1,h,w) and r (n,3,h,w); still > 0 code values, 0 <= rate <= 1. */
+void gen_temporal_hold(gen_prog *p, gen_tensor y, gen_tensor x, gen_tensor pl, gen_tensor r,
+                       float still, float rate);
 void gen_act_forward(gen_prog *p, gen_act act, float alpha, gen_tensor out, gen_tensor in);
 void gen_act_backward(gen_prog *p, gen_act act, float alpha, gen_tensor din, gen_tensor dout,
                       gen_tensor in, gen_tensor out, int acc);

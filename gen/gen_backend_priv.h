@@ -18,6 +18,7 @@ typedef enum gen_op {
     GEN_OP_MOMENTS_ACC,    /* t: acc, in, stats; rect = x0, y0, x1, y1 */
     GEN_OP_WINDOW,         /* t: out, in; rect[0..1] = x0, y0; k = f; mode = gen_pad_mode */
     GEN_OP_TILE_BLEND,     /* t: out, tile; blend */
+    GEN_OP_TEMPORAL_HOLD,  /* t: y, x, pl, r; value = still, alpha = rate */
     GEN_OP_ACT_FWD,        /* t: out, in; mode = gen_act, alpha */
     GEN_OP_ACT_BWD,        /* t: din, dout, in, out; mode, alpha */
     GEN_OP_ADD,            /* t: out, a, b */

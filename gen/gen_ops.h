@@ -152,6 +152,23 @@ typedef struct gen_blend_desc {
     int wrap_x;         /* the frame wraps along x (360 content) */
 } gen_blend_desc;
 
+/*
+ * temporal_hold: holds the style still where the scene is still. y (n, 3, h, w) is the
+ * network's output for input x (n, 3, h, w), both in [-1, 1]; pl (n, 1, h, w, the previous
+ * frame's luma) and r (n, 3, h, w, the held residual) are state, updated in place. Per pixel:
+ *     l = sum_c k_c x_c,  k = (0.299, 0.587, 0.114)
+ *     d = 127.5 |l - pl|  (the luma change since the previous frame, in 8-bit code values)
+ *     s = clamp((d - still) / still, 0, 1),  a = rate + (1 - rate) s^2 (3 - 2 s)
+ *     r_c += a (y_c - x_c - r_c),  y_c = x_c + r_c,  pl = l
+ * So where the luma changes by less than `still` code values the style residual y - x moves
+ * only by `rate` of the way toward the new one (the input itself passes through unchanged,
+ * so fades and slow light changes stay exact); from 2 still up it is the network's output.
+ * A sequence starts (or restarts after a seek) with pl filled with GEN_TEMPORAL_RESET and r
+ * with 0 (finite: fresh memory may hold NaN): then a = 1 everywhere and y keeps the
+ * network's output.
+ */
+#define GEN_TEMPORAL_RESET 1e6f
+
 /* Hinge loss variants (SAGAN / BigGAN style). */
 typedef enum gen_hinge_mode {
     GEN_HINGE_REAL = 0, /* L = mean(relu(1 - x)) : discriminator on real samples */

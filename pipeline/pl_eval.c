@@ -101,15 +101,47 @@ static int style_reference(const pl_eval_opts *o, style_stats *s)
     return VG_OK;
 }
 
+/* The temporal hold of vrgen stylize on graph g's output, with its state in *hb; the state
+ * starts reset. */
+static int hold_prog(gen_backend *be, gen_graph *g, const pl_eval_opts *o, gen_buf **hb,
+                     gen_prog **ph)
+{
+    gen_tensor x = gen_graph_input(g), y = gen_graph_output(g);
+    gen_arena a = {0};
+    gen_tensor pl, res;
+    int ret = VG_OK;
+    for (int pass = 0; pass < 2; pass++) {
+        a.used = 0;
+        pl = gen_arena_take(&a, x.n, 1, x.h, x.w);
+        res = gen_arena_take(&a, x.n, 3, x.h, x.w);
+        if (pass == 0 && (ret = gen_buf_create(be, a.used, &a.buf)) < 0) return ret;
+    }
+    *hb = a.buf;
+    gen_prog *p0 = NULL;
+    if ((ret = gen_prog_create(be, &p0)) == VG_OK) {
+        gen_fill(p0, pl, GEN_TEMPORAL_RESET);
+        gen_fill(p0, res, 0.0f);
+        if ((ret = gen_prog_compile(p0)) == VG_OK) ret = gen_prog_run(p0);
+    }
+    gen_prog_destroy(&p0);
+    if (ret == VG_OK && (ret = gen_prog_create(be, ph)) == VG_OK) {
+        gen_temporal_hold(*ph, y, x, pl, res, o->hold_still, o->hold_rate);
+        ret = gen_prog_compile(*ph);
+    }
+    return ret;
+}
+
 int pl_eval(gen_backend *be, gen_net *gen, const pl_eval_opts *o, pl_eval_result *r)
 {
     memset(r, 0, sizeof(*r));
-    r->flicker = r->gram_ratio = r->hist_ratio = NAN;
+    r->flicker = r->flicker_net = r->gram_ratio = r->hist_ratio = NAN;
     pl_input_opts io = {.path = o->video, .start = -1, .duration = -1, .max_frames = o->max_frames};
     pl_input *in = NULL;
     gen_graph *g = NULL;
-    gen_prog *p = NULL;
-    float *xin = NULL, *xout = NULL, *prev_in = NULL, *prev_out = NULL, *work = NULL;
+    gen_prog *p = NULL, *ph = NULL;
+    gen_buf *hb = NULL;
+    float *xin = NULL, *xout = NULL, *prev_in = NULL, *prev_out = NULL, *prev_net = NULL;
+    float *work = NULL;
     style_stats *st = calloc(3, sizeof(style_stats)); /* style, input, output */
     int ret = st ? VG_OK : VG_ERR_NOMEM;
     if (ret == VG_OK && o->nstyle > 0) ret = style_reference(o, &st[0]);
@@ -130,15 +162,17 @@ int pl_eval(gen_backend *be, gen_net *gen, const pl_eval_opts *o, pl_eval_result
         goto done;
     gen_graph_forward(g, p);
     if ((ret = gen_prog_compile(p)) < 0) goto done;
+    if (o->hold_still > 0 && (ret = hold_prog(be, g, o, &hb, &ph)) < 0) goto done;
     xout = malloc(3 * plane * sizeof(float));
     prev_in = malloc(plane * sizeof(float));
     prev_out = malloc(plane * sizeof(float));
+    prev_net = malloc(plane * sizeof(float));
     work = malloc(6 * plane * sizeof(float));
-    if (!xout || !prev_in || !prev_out || !work) {
+    if (!xout || !prev_in || !prev_out || !prev_net || !work) {
         ret = VG_ERR_NOMEM;
         goto done;
     }
-    double flick_out = 0, flick_in = 0, nstatic = 0, npix = 0;
+    double flick_out = 0, flick_net = 0, flick_in = 0, nstatic = 0, npix = 0;
     double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, ne = 0;
     for (;;) {
         AVFrame *f = NULL;
@@ -156,23 +190,30 @@ int pl_eval(gen_backend *be, gen_net *gen, const pl_eval_opts *o, pl_eval_result
             (ret = gen_tensor_download(be, gen_graph_output(g), xout)) < 0)
             goto done;
         float *Li = work, *Lo = work + plane, *gxi = work + 2 * plane, *gyi = work + 3 * plane;
-        float *gxo = work + 4 * plane, *gyo = work + 5 * plane;
+        float *gxo = work + 4 * plane, *gyo = work + 5 * plane, *Ln = gxo;
         for (size_t k = 0; k < plane; k++) {
             Li[k] = luma(xin, plane, k);
-            Lo[k] = luma(xout, plane, k);
+            Lo[k] = Ln[k] = luma(xout, plane, k);
         }
+        if (ph && ((ret = gen_prog_run(ph)) < 0 ||
+                   (ret = gen_tensor_download(be, gen_graph_output(g), xout)) < 0))
+            goto done;
+        if (ph)
+            for (size_t k = 0; k < plane; k++) Lo[k] = luma(xout, plane, k);
         if (r->frames > 0)
             for (size_t k = 0; k < plane; k++) {
                 double di = fabs(Li[k] - prev_in[k]);
                 if (di < 1.5 / 255) {
                     flick_in += di;
                     flick_out += fabs(Lo[k] - prev_out[k]);
+                    flick_net += fabs(Ln[k] - prev_net[k]);
                     nstatic++;
                 }
                 npix++;
             }
         memcpy(prev_in, Li, plane * sizeof(float));
         memcpy(prev_out, Lo, plane * sizeof(float));
+        memcpy(prev_net, Ln, plane * sizeof(float));
         sobel(Li, w, h, gxi, gyi);
         sobel(Lo, w, h, gxo, gyo);
         for (size_t k = 0; k < plane; k++) {
@@ -195,7 +236,10 @@ int pl_eval(gen_backend *be, gen_net *gen, const pl_eval_opts *o, pl_eval_result
     }
     /* a small floor keeps the ratio finite where static pixels do not change at all */
     const double eps = 0.5 / 255;
-    if (nstatic > 0) r->flicker = (flick_out / nstatic + eps) / (flick_in / nstatic + eps);
+    if (nstatic > 0) {
+        r->flicker = (flick_out / nstatic + eps) / (flick_in / nstatic + eps);
+        r->flicker_net = (flick_net / nstatic + eps) / (flick_in / nstatic + eps);
+    }
     r->static_share = npix > 0 ? nstatic / npix : 0;
     double cov = sxy / ne - (sx / ne) * (sy / ne);
     double va = sxx / ne - (sx / ne) * (sx / ne), vb = syy / ne - (sy / ne) * (sy / ne);
@@ -211,8 +255,11 @@ done:
     free(xout);
     free(prev_in);
     free(prev_out);
+    free(prev_net);
     free(work);
     free(st);
+    gen_prog_destroy(&ph);
+    gen_buf_destroy(&hb);
     gen_prog_destroy(&p);
     gen_graph_destroy(&g);
     pl_input_close(&in);

@@ -8,7 +8,9 @@
  *   style distance  Gram-matrix and colour-histogram distance of the output to the style
  *                   images, each relative to the same distance for the input
  *                   (target <= 0.5)
- * Frames are evaluated at a reduced size (short side `side`), on the compute backend.
+ * Frames are evaluated at a reduced size (short side `side`), on the compute backend, after
+ * the temporal hold that vrgen stylize applies (gen_ops.h temporal_hold; hold_still 0: the
+ * network's output as is). The flicker of the network alone is reported too.
  */
 #ifndef PL_EVAL_H
 #define PL_EVAL_H
@@ -23,11 +25,14 @@ typedef struct pl_eval_opts {
     int nstyle;
     int64_t max_frames; /* < 0: all */
     int side;           /* evaluation short side (multiple of 4) */
+    float hold_still;   /* temporal hold as in pl_stylize_opts (0: off) */
+    float hold_rate;
 } pl_eval_opts;
 
 typedef struct pl_eval_result {
     int64_t frames;
     double flicker;      /* ratio; NAN when no static pixels were found */
+    double flicker_net;  /* the same for the network's output before the temporal hold */
     double static_share; /* share of pixels counted as static */
     double edge_corr;
     double gram_ratio, hist_ratio;               /* NAN without style images */

@@ -99,9 +99,11 @@ typedef struct job {
     gen_tiler *tiler;           /* tiled frames (then graph is NULL) */
     gen_tensor rgb_in, rgb_out; /* network input and output (the same tensor for identity) */
     gen_buf *buf;               /* packed in/out and rgb copies of both slots */
+    gen_buf *hold_buf;          /* hold_l, hold_r */
     gpu_slot slot[SLOTS];
-    gen_tensor rgb_eye[SLOTS][2]; /* PNG output: network output copies per slot and eye */
-    unsigned char *host_in;       /* packed input staging on the host */
+    gen_tensor rgb_eye[SLOTS][2];    /* PNG output: network output copies per slot and eye */
+    gen_tensor hold_l[2], hold_r[2]; /* temporal hold state per eye (none: buf NULL) */
+    unsigned char *host_in;          /* packed input staging on the host */
     size_t in_bytes, out_bytes;
 
     vg_progress progress;
@@ -268,13 +270,37 @@ static void free_gpu(job *j)
     gen_tiler_destroy(&j->tiler);
     gen_graph_destroy(&j->graph);
     gen_buf_destroy(&j->buf);
+    gen_buf_destroy(&j->hold_buf);
     free(j->host_in);
     j->host_in = NULL;
 }
 
-/* The colour conversion out of network output y for eye e into program p. */
-static void record_out(job *j, gpu_slot *sl, gen_prog *p, int e, gen_tensor y)
+/* Whether the job holds the style still where the scene is (not for an identity run). */
+static int hold(const job *j)
 {
+    return !j->o->identity && j->o->hold_still > 0;
+}
+
+/* Starts the temporal hold afresh: every eye's first frame keeps the network's output. */
+static int reset_hold(job *j)
+{
+    gen_prog *p = NULL;
+    int ret = gen_prog_create(j->be, &p);
+    for (int e = 0; e < j->eyes && ret == VG_OK; e++) {
+        gen_fill(p, j->hold_l[e], GEN_TEMPORAL_RESET);
+        gen_fill(p, j->hold_r[e], 0.0f);
+    }
+    if (ret == VG_OK) ret = gen_prog_compile(p);
+    if (ret == VG_OK) ret = gen_prog_run(p);
+    gen_prog_destroy(&p);
+    return ret;
+}
+
+/* The temporal hold and colour conversion out of network output y (input x) for eye e. */
+static void record_out(job *j, gpu_slot *sl, gen_prog *p, int e, gen_tensor x, gen_tensor y)
+{
+    if (hold(j))
+        gen_temporal_hold(p, y, x, j->hold_l[e], j->hold_r[e], j->o->hold_still, j->o->hold_rate);
     if (j->o->png) {
         gen_tensor eye = sl->rgb_out;
         eye.n = 1;
@@ -325,6 +351,17 @@ static int build_gpu(job *j, const gen_tile_plan *plan)
         if (pass == 0 && (ret = gen_buf_create(j->be, a.used, &a.buf)) < 0) return ret;
     }
     j->buf = a.buf;
+    /* the hold's state in a buffer of its own: devices cap single allocations */
+    gen_arena h = {0};
+    for (int pass = 0; pass < 2 && hold(j); pass++) {
+        h.used = 0;
+        for (int e = 0; e < j->eyes; e++) {
+            j->hold_l[e] = gen_arena_take(&h, 1, 1, j->nh, j->nw);
+            j->hold_r[e] = gen_arena_take(&h, 1, 3, j->nh, j->nw);
+        }
+        if (pass == 0 && (ret = gen_buf_create(j->be, h.used, &h.buf)) < 0) return ret;
+    }
+    j->hold_buf = h.buf;
     j->host_in = malloc(j->in_bytes);
     if (!j->host_in) return VG_ERR_NOMEM;
     memset(j->host_in, 0, j->in_bytes);
@@ -332,6 +369,7 @@ static int build_gpu(job *j, const gen_tile_plan *plan)
         return ret;
     gen_tensor x = j->graph ? gen_graph_input(j->graph) : j->rgb_in;
     gen_tensor y = j->graph ? gen_graph_output(j->graph) : j->rgb_out;
+    if (hold(j) && (ret = reset_hold(j)) < 0) return ret;
     for (int s = 0; s < SLOTS; s++) {
         gpu_slot *sl = &j->slot[s];
         if (plan) {
@@ -340,7 +378,7 @@ static int build_gpu(job *j, const gen_tile_plan *plan)
                     (ret = gen_prog_create(j->be, &sl->tout[e])) < 0)
                     return ret;
                 gen_yuv_to_rgb(sl->tin[e], x, sl->packed_in, &j->din[e], j->rotation);
-                record_out(j, sl, sl->tout[e], e, y);
+                record_out(j, sl, sl->tout[e], e, x, y);
                 if ((ret = compile(j, sl->tin[e])) < 0 || (ret = compile(j, sl->tout[e])) < 0)
                     return ret;
             }
@@ -350,7 +388,7 @@ static int build_gpu(job *j, const gen_tile_plan *plan)
         for (int e = 0; e < j->eyes; e++) {
             gen_yuv_to_rgb(sl->prog, x, sl->packed_in, &j->din[e], j->rotation);
             if (j->graph) gen_graph_forward(j->graph, sl->prog);
-            record_out(j, sl, sl->prog, e, y);
+            record_out(j, sl, sl->prog, e, x, y);
         }
         if ((ret = compile(j, sl->prog)) < 0) return ret;
     }

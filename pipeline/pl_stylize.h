@@ -29,6 +29,15 @@ typedef enum pl_eyes {
     PL_EYES_TB,  /* left eye over right eye */
 } pl_eyes;
 
+/* Defaults of the temporal hold, as option strings (--hold, --hold-rate of vrgen stylize,
+ * eval and view; docs/stylize.md). */
+#define PL_HOLD_STILL_DEFAULT "3"
+#define PL_HOLD_RATE_DEFAULT  "0.03"
+#define PL_HOLD_OPTS_HELP                                                                          \
+    "luma change (8-bit code values) under which a pixel counts as still: there the style is "     \
+    "held and only follows slowly, so it does not flicker (0: off)"
+#define PL_HOLD_RATE_HELP "how far a still pixel's style follows the network each frame"
+
 typedef struct pl_stylize_opts {
     pl_input_opts input;
     pl_output_opts output; /* output.path: a video file, or a PNG pattern (png != 0) */
@@ -45,6 +54,9 @@ typedef struct pl_stylize_opts {
                            the backend does not know it) */
     int tile_estimate;  /* tiled frames: norm statistics from a downscaled copy only (faster,
                            approximate) instead of exact ones (gen_tile_config.exact) */
+    float hold_still;   /* temporal hold of the style (gen_ops.h temporal_hold): luma change
+                           in code values under which a pixel counts as still; 0: off */
+    float hold_rate;    /* how far a still pixel's style moves toward the new one a frame */
     vg_progress_mode progress;
     volatile sig_atomic_t *stop; /* set asynchronously (SIGINT/SIGTERM): stop reading, finish */
 } pl_stylize_opts;

@@ -13,6 +13,7 @@ pkgs=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libpng-dev ffmpeg
   libopenxr-dev libasound2-dev
+  python3 python3-numpy
 )
 for a in "$@"; do
   case "$a" in

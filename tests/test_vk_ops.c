@@ -74,6 +74,7 @@ typedef enum ops_op {
     OP_MOMENTS,
     OP_WINDOW,
     OP_TILE_BLEND,
+    OP_TEMPORAL_HOLD,
 } ops_op;
 
 /* What one case records. The tensors t[] follow the node order of gen_backend_priv.h. */
@@ -99,6 +100,7 @@ static unsigned overwritten(const op_arg *a)
         return a->acc ? 0u : 3u;
     case OP_MOMENTS: /* accumulate into their destination */
     case OP_TILE_BLEND:
+    case OP_TEMPORAL_HOLD: /* reads its state and the output before updating them */
         return 0u;
     case OP_UPSAMPLE_BWD:
     case OP_INSTNORM_BWD:
@@ -214,6 +216,9 @@ static void rec_op(gen_prog *p, gen_tensor *t0, const void *arg)
         break;
     case OP_TILE_BLEND:
         gen_tile_blend(p, t[0], t[1], &a->blend);
+        break;
+    case OP_TEMPORAL_HOLD:
+        gen_temporal_hold(p, t[0], t[1], t[2], t[3], a->scale, a->alpha);
         break;
     default:
         VT_CHECK(0, "op %d not in this test", (int)a->op);
@@ -547,6 +552,34 @@ static void test_tiling_ops(gen_backend *vk, gen_backend *ref)
     }
 }
 
+/*
+ * temporal_hold: x and the previous luma pl within 0.02 of each other, so the luma change
+ * (up to 2.6 code values) crosses the still threshold (1 or 0.5) and the ramp above it; pl
+ * at the reset value; 3 runs, so later runs see pl == luma(x) (the rate alone). 76,800 pixels a
+ * picture span several of the CPU backend's chunks.
+ */
+static void test_temporal_hold(gen_backend *vk, gen_backend *ref)
+{
+    static const int xs[][3] = {{1, 1, 1}, {2, 37, 29}, {1, 240, 320}, {2, 130, 132}};
+    char name[160];
+    for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
+        for (int reset = 0; reset < 2; reset++) {
+            op_arg a = {.op = OP_TEMPORAL_HOLD, .scale = i % 2 ? 0.5f : 1.0f, .alpha = 0.03f * i};
+            vt_case c = {.name = name, .nt = 4, .record = rec_op, .arg = &a};
+            c.atol = 2e-6, c.rtol = 1e-5, c.runs = 1 + 2 * ((int)(i % 2) == reset);
+            for (int k = 0; k < 4; k++) {
+                int sh[4] = {xs[i][0], k == 2 ? 1 : 3, xs[i][1], xs[i][2]};
+                memcpy(c.shape[k], sh, sizeof(sh));
+                c.lo[k] = k == 1 || k == 2 ? 0.0f : -1.0f;
+                c.hi[k] = k == 1 || k == 2 ? 0.02f : 1.0f;
+            }
+            if (reset) c.lo[2] = c.hi[2] = GEN_TEMPORAL_RESET;
+            snprintf(name, sizeof(name), "temporal hold %dx3x%dx%d still %g rate %g%s x%d",
+                     xs[i][0], xs[i][1], xs[i][2], a.scale, a.alpha, reset ? " reset" : "", c.runs);
+            vt_case_check(vk, ref, &c, g_seed++);
+        }
+}
+
 /* A small training-like chain in one program (scratch shared by several nodes, in-place
  * activation, gradients joining with acc), replayed 3 times. */
 static void rec_chain(gen_prog *p, gen_tensor *t, const void *arg)
@@ -665,6 +698,7 @@ int main(void)
     test_gram(vk, ref);
     test_chain(vk, ref);
     test_tiling_ops(vk, ref);
+    test_temporal_hold(vk, ref);
     test_adam(vk, ref, 1, 0);
     test_adam(vk, ref, 1000, 0);
     test_adam(vk, ref, 100003, 1);

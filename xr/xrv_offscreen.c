@@ -173,7 +173,9 @@ int xrv_offscreen_run(gen_backend *be, const xrv_view_opts *o)
     xrv_source_opts so = {.input = o->input,
                           .nets = nets,
                           .nnets = o->nmodels,
-                          .variant = o->nmodels > 0 && !o->show_original ? 1 : 0};
+                          .variant = o->nmodels > 0 && !o->show_original ? 1 : 0,
+                          .hold_still = o->hold_still,
+                          .hold_rate = o->hold_rate};
     if ((ret = xrv_source_open(be, &so, &scene, &src)) < 0) goto done;
     if ((ret = xrv_render_create(be, src, &scene, o->eye_w, o->eye_h, &rd)) < 0) goto done;
     words = malloc((size_t)o->eye_w * o->eye_h * sizeof(float));

@@ -60,7 +60,9 @@ int xrv_paced_run(gen_backend *be, const xrv_view_opts *o)
                           .nets = nets,
                           .nnets = o->nmodels,
                           .variant = o->nmodels > 0 && !o->show_original ? 1 : 0,
-                          .loop = o->loop};
+                          .loop = o->loop,
+                          .hold_still = o->hold_still,
+                          .hold_rate = o->hold_rate};
     if ((ret = xrv_source_open(be, &so, &scene, &src)) < 0) goto done;
     if ((ret = xrv_render_create(be, src, &scene, o->eye_w, o->eye_h, &rd)) < 0) goto done;
     for (int e = 0; e < 2; e++) eye_ms[e] = malloc((size_t)frames * sizeof(double));

@@ -745,7 +745,9 @@ int xrv_session_run(const gen_backend_config *cfg, const xrv_view_opts *o)
                           .nets = a->nets,
                           .nnets = o->nmodels,
                           .variant = o->nmodels > 0 && !o->show_original ? 1 : 0,
-                          .loop = o->loop};
+                          .loop = o->loop,
+                          .hold_still = o->hold_still,
+                          .hold_rate = o->hold_rate};
     if ((ret = xrv_source_open(a->be, &so, &a->scene, &a->src)) < 0) goto done;
     if ((ret = xrv_input_create(a->inst, &a->input)) < 0) goto done;
     if ((ret = create_session(a)) < 0) goto done;

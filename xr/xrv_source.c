@@ -42,10 +42,13 @@ struct xrv_source {
     gen_backend *wbe; /* the work backend when it is not be (xrv_source_opts.work) */
     gen_buf *wbuf;    /* on wbe: packed_in and weye */
     gen_tensor weye[2];
-    float *host_rgb;    /* one eye's picture on its way from wbe to be */
-    gen_graph **graphs; /* per model */
-    gen_prog **progs;   /* [variant * XRV_SLOTS + slot] */
-    double frame_dur;   /* seconds, for lateness */
+    float *host_rgb;                 /* one eye's picture on its way from wbe to be */
+    gen_graph **graphs;              /* per model */
+    gen_prog **progs;                /* [variant * XRV_SLOTS + slot] */
+    gen_tensor hold_l[2], hold_r[2]; /* temporal hold state per eye, on the work backend */
+    gen_prog *hold_reset;            /* starts the hold afresh (none: no hold) */
+    int hold_gen, hold_variant;      /* what the state follows (-1: nothing yet) */
+    double frame_dur;                /* seconds, for lateness */
 
     pthread_t thread;
     int started;
@@ -142,12 +145,17 @@ static int setup(xrv_source *s, const xrv_scene *scene)
             return ret;
         }
     }
+    const int hold = s->o.nnets > 0 && s->o.hold_still > 0;
     gen_arena a = {0}, w = {0};
     for (int pass = 0; pass < 2; pass++) {
         a.used = w.used = 0;
         s->packed_in = gen_arena_take(s->wbe ? &w : &a, 1, 1, 1, (int)((s->in_bytes + 3) / 4));
         for (int e = 0; s->wbe && e < s->eyes; e++)
             s->weye[e] = gen_arena_take(&w, 1, 3, s->ph, s->pw);
+        for (int e = 0; hold && e < s->eyes; e++) {
+            s->hold_l[e] = gen_arena_take(s->wbe ? &w : &a, 1, 1, s->nh, s->nw);
+            s->hold_r[e] = gen_arena_take(s->wbe ? &w : &a, 1, 3, s->nh, s->nw);
+        }
         for (int sl = 0; sl < XRV_SLOTS; sl++)
             for (int e = 0; e < s->eyes; e++)
                 s->eye[sl][e] = gen_arena_take(&a, 1, 3, s->ph, s->pw);
@@ -176,10 +184,22 @@ static int setup(xrv_source *s, const xrv_scene *scene)
                 gen_graph *g = s->graphs[vi - 1];
                 gen_yuv_to_rgb(*p, gen_graph_input(g), s->packed_in, &s->din[e], s->rotation);
                 gen_graph_forward(g, *p);
+                if (hold)
+                    gen_temporal_hold(*p, gen_graph_output(g), gen_graph_input(g), s->hold_l[e],
+                                      s->hold_r[e], s->o.hold_still, s->o.hold_rate);
                 gen_window(*p, dst, gen_graph_output(g), 0, 0, 1, GEN_PAD_REPLICATE);
             }
             if ((ret = gen_prog_compile(*p)) < 0) return ret;
         }
+    s->hold_gen = s->hold_variant = -1;
+    if (hold) {
+        if ((ret = gen_prog_create(s->wbe ? s->wbe : s->be, &s->hold_reset)) < 0) return ret;
+        for (int e = 0; e < s->eyes; e++) {
+            gen_fill(s->hold_reset, s->hold_l[e], GEN_TEMPORAL_RESET);
+            gen_fill(s->hold_reset, s->hold_r[e], 0.0f);
+        }
+        if ((ret = gen_prog_compile(s->hold_reset)) < 0) return ret;
+    }
     AVRational fr = v->frame_rate;
     s->frame_dur = fr.num > 0 && fr.den > 0 ? (double)fr.den / fr.num : 1.0 / 30;
     return VG_OK;
@@ -233,7 +253,9 @@ gen_tensor xrv_source_eye(const xrv_source *s, int slot, int eye)
 }
 
 /* Converts (and stylizes) frame f with variant v into slot sl, in the calling thread. */
-static int convert(xrv_source *s, const AVFrame *f, int v, int sl)
+/* Converts frame f of generation gen with variant v into slot sl. The temporal hold starts
+ * afresh when the pictures stop following each other (a seek, a loop, another variant). */
+static int convert(xrv_source *s, const AVFrame *f, int gen, int v, int sl)
 {
     if (f->width != s->fw || f->height != s->fh) {
         vg_error("vrgen view: %s: the picture size changed from %dx%d to %dx%d mid-stream; "
@@ -245,6 +267,11 @@ static int convert(xrv_source *s, const AVFrame *f, int v, int sl)
     for (int e = 0; e < s->eyes; e++)
         pl_planes_copy(&s->din[e], f, e ? dx : 0, e ? dy : 0, s->host_in);
     int ret = gen_tensor_upload(s->wbe ? s->wbe : s->be, s->packed_in, (const float *)s->host_in);
+    if (ret == VG_OK && v > 0 && s->hold_reset && (gen != s->hold_gen || v != s->hold_variant)) {
+        ret = gen_prog_run(s->hold_reset);
+        s->hold_gen = gen;
+        s->hold_variant = v;
+    }
     if (ret == VG_OK) ret = gen_prog_run(s->progs[v * XRV_SLOTS + (s->wbe ? 0 : sl)]);
     for (int e = 0; s->wbe && e < s->eyes && ret == VG_OK; e++)
         if ((ret = gen_tensor_download(s->wbe, s->weye[e], s->host_rgb)) == VG_OK)
@@ -290,7 +317,7 @@ int xrv_source_step(xrv_source *s, double *pts)
     int ret = next_frame(s, &f);
     if (ret < 0) return ret;
     *pts = frame_pts(s, f);
-    ret = convert(s, f, s->variant, 0);
+    ret = convert(s, f, s->generation, s->variant, 0);
     av_frame_free(&f);
     return ret;
 }
@@ -386,7 +413,7 @@ static void *worker(void *arg)
         }
         s->state[sl] = SLOT_BUSY;
         pthread_mutex_unlock(&s->lock);
-        ret = convert(s, f, v, sl);
+        ret = convert(s, f, gen, v, sl);
         av_frame_free(&s->last);
         s->last = f;
         pthread_mutex_lock(&s->lock);
@@ -537,6 +564,7 @@ void xrv_source_close(xrv_source **ps)
     }
     av_frame_free(&s->last);
     free_progs(s);
+    gen_prog_destroy(&s->hold_reset);
     gen_buf_destroy(&s->buf);
     gen_buf_destroy(&s->wbuf);
     free(s->host_rgb);

@@ -29,8 +29,9 @@ typedef struct xrv_source_opts {
      * queue to the frame loop and the compositor. */
     gen_backend *work;
     int nnets;
-    int variant; /* shown first: 0 original, k model k-1 */
-    int loop;    /* start again at the end (else the last frame stays) */
+    int variant;                 /* shown first: 0 original, k model k-1 */
+    int loop;                    /* start again at the end (else the last frame stays) */
+    float hold_still, hold_rate; /* temporal hold of the style, as pl_stylize_opts (0: off) */
 } xrv_source_opts;
 
 typedef struct xrv_source xrv_source;

@@ -20,10 +20,11 @@ typedef struct xrv_view_opts {
     int nmodels;
     int show_original; /* start with the original even when models are given */
     int loop;
-    int head_locked;      /* the scene follows the head (VIEW space): tests, accessibility */
-    int no_layers;        /* draw everything as projection views, never composition layers */
-    int ar;               /* environment blend: alpha-blend or additive where offered */
-    int no_audio;         /* --no-audio: never open the audio device */
+    float hold_still, hold_rate; /* temporal hold of live stylization (0: off) */
+    int head_locked;             /* the scene follows the head (VIEW space): tests, accessibility */
+    int no_layers;               /* draw everything as projection views, never composition layers */
+    int ar;                      /* environment blend: alpha-blend or additive where offered */
+    int no_audio;                /* --no-audio: never open the audio device */
     int64_t frames;       /* submit (or capture) this many display frames, then exit; < 0: all */
     const char *log_path; /* JSON lines: session states, frames, the summary */
     int hint;             /* show the controls hint for the first XRV_HINT_SECONDS */

@@ -38,16 +38,14 @@ const cpu_kern *cpu_kern_select(void)
 }
 
 static const char *const op_names[] = {
-    "conv2d_fwd",   "conv2d_bwd",   "upsample_fwd",   "upsample_bwd",
-    "instnorm_fwd", "instnorm_bwd", "instnorm_apply", "moments_acc",
-    "window",       "tile_blend",   "act_fwd",        "act_bwd",
-    "add",          "axpby",        "fill",           "concat_fwd",
-    "concat_bwd",   "avgpool_fwd",  "avgpool_bwd",    "l1_fwd",
-    "l1_bwd",       "mse_fwd",      "mse_bwd",        "lsgan_fwd",
-    "lsgan_bwd",    "hinge_fwd",    "hinge_bwd",      "gram_fwd",
-    "gram_bwd",     "tv_fwd",       "tv_bwd",         "sum",
-    "adam",         "fma_peak",     "yuv_to_rgb",     "rgb_to_yuv",
-    "view_render",
+    "conv2d_fwd",    "conv2d_bwd",     "upsample_fwd", "upsample_bwd", "instnorm_fwd",
+    "instnorm_bwd",  "instnorm_apply", "moments_acc",  "window",       "tile_blend",
+    "temporal_hold", "act_fwd",        "act_bwd",      "add",          "axpby",
+    "fill",          "concat_fwd",     "concat_bwd",   "avgpool_fwd",  "avgpool_bwd",
+    "l1_fwd",        "l1_bwd",         "mse_fwd",      "mse_bwd",      "lsgan_fwd",
+    "lsgan_bwd",     "hinge_fwd",      "hinge_bwd",    "gram_fwd",     "gram_bwd",
+    "tv_fwd",        "tv_bwd",         "sum",          "adam",         "fma_peak",
+    "yuv_to_rgb",    "rgb_to_yuv",     "view_render",
 };
 _Static_assert(sizeof(op_names) / sizeof(op_names[0]) == GEN_OP_COUNT, "op_names vs gen_op");
 

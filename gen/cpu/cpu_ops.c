@@ -36,6 +36,7 @@ int cpu_ops_supported(const gen_node *nd)
     case GEN_OP_GRAM_BWD:
     case GEN_OP_YUV_TO_RGB:
     case GEN_OP_RGB_TO_YUV:
+    case GEN_OP_TEMPORAL_HOLD:
         return 1;
     case GEN_OP_FMA_PEAK:
         return gen_tensor_len(nd->t[0]) % 64 == 0;
@@ -235,6 +236,30 @@ static void elem_item(void *ctx, int item, int worker)
     }
 }
 
+/* temporal_hold: item = CHUNK pixels of one image (j->len chunks per image). */
+static void hold_item(void *ctx, int item, int worker)
+{
+    const op_job *j = ctx;
+    const gen_tensor *t = j->nd->t;
+    const size_t hw = (size_t)t[0].h * t[0].w, b = (size_t)item / j->len;
+    const size_t i0 = (size_t)item % j->len * CHUNK, i1 = i0 + CHUNK < hw ? i0 + CHUNK : hw;
+    const size_t o = b * 3 * hw;
+    float *y = cpu_ptr(t[0]) + o, *pl = cpu_ptr(t[2]) + b * hw, *r = cpu_ptr(t[3]) + o;
+    const float *x = cpu_ptr(t[1]) + o;
+    const float still = j->nd->value, rate = j->nd->alpha;
+    for (size_t i = i0; i < i1; i++) {
+        float l = 0.299f * x[i] + 0.587f * x[hw + i] + 0.114f * x[2 * hw + i];
+        float s = (127.5f * fabsf(l - pl[i]) - still) / still;
+        pl[i] = l;
+        s = s < 0.0f ? 0.0f : s > 1.0f ? 1.0f : s;
+        float a = rate + (1.0f - rate) * s * s * (3.0f - 2.0f * s);
+        for (size_t c = 0; c < 3 * hw; c += hw) {
+            r[c + i] += a * (y[c + i] - x[c + i] - r[c + i]);
+            y[c + i] = x[c + i] + r[c + i];
+        }
+    }
+}
+
 /* Nearest 2x upsampling: item = plane. */
 static void up_item(void *ctx, int p, int worker)
 {
@@ -336,6 +361,10 @@ void cpu_ops_run(cpu_backend *be, const gen_node *nd, int fuse_act, const gen_no
         break;
     case GEN_OP_RGB_TO_YUV:
         cpu_rgb_to_yuv(be, nd);
+        break;
+    case GEN_OP_TEMPORAL_HOLD:
+        j.len = ((size_t)nd->t[0].h * nd->t[0].w + CHUNK - 1) / CHUNK;
+        cpu_pool_run(be->pool, (int)(nd->t[0].n * j.len), hold_item, &j);
         break;
     case GEN_OP_GRAM_BWD: {
         const gen_tensor *f = &nd->t[2];

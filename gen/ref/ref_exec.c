@@ -48,6 +48,10 @@ void gen_ref_exec_node(const gen_node *nd, gen_host_ptr_fn base)
     case GEN_OP_TILE_BLEND:
         gen_ref_tile_blend(t[0].n, t[0].c, t[0].h, t[0].w, t[1].h, t[1].w, P[0], P[1], &nd->blend);
         break;
+    case GEN_OP_TEMPORAL_HOLD:
+        gen_ref_temporal_hold(t[0].n, t[0].h * t[0].w, P[0], P[1], P[2], P[3], nd->value,
+                              nd->alpha);
+        break;
     case GEN_OP_ACT_FWD:
         gen_ref_act_forward(nd->mode, nd->alpha, gen_tensor_len(t[0]), P[0], P[1]);
         break;

@@ -49,6 +49,25 @@ static void plan_axpby(vk_plan *pl, gen_tensor y, float alpha, gen_tensor x, flo
     vk_groups_1d(d, pc.len);
 }
 
+/* temporal_hold.comp */
+typedef struct pc_temporal_hold {
+    uint32_t hw, len;
+    float still, rate;
+} pc_temporal_hold;
+_Static_assert(sizeof(pc_temporal_hold) <= VK_PUSH_BYTES, "push constants");
+
+static void plan_temporal_hold(vk_plan *pl, const gen_node *nd)
+{
+    const gen_tensor *t = nd->t;
+    vk_dispatch *d = vk_plan_add(pl, "temporal_hold", 256, 1, 1);
+    VG_ASSERT(gen_tensor_len(t[0]) <= UINT32_MAX);
+    pc_temporal_hold pc = {(uint32_t)t[0].h * t[0].w, (uint32_t)t[0].n * t[0].h * t[0].w, nd->value,
+                           nd->alpha};
+    for (int i = 0; i < 4; i++) vk_bind(d, t[i]);
+    vk_push(d, &pc, sizeof(pc));
+    vk_groups_1d(d, pc.len);
+}
+
 /* fma_peak.comp */
 typedef struct pc_fma_peak {
     uint32_t len;
@@ -560,6 +579,9 @@ void vk_ops_plan(vk_plan *pl, const gen_node *nd)
         break;
     case GEN_OP_AXPBY:
         plan_axpby(pl, t[0], nd->alpha, t[1], nd->beta);
+        break;
+    case GEN_OP_TEMPORAL_HOLD:
+        plan_temporal_hold(pl, nd);
         break;
     case GEN_OP_FMA_PEAK:
         plan_fma_peak(pl, t[0], nd->k);
