@@ -32,7 +32,7 @@ typedef enum pl_eyes {
 /* Defaults of the temporal hold, as option strings (--hold, --hold-rate of vrgen stylize,
  * eval and view; docs/stylize.md). */
 #define PL_HOLD_STILL_DEFAULT "3"
-#define PL_HOLD_RATE_DEFAULT  "0.03"
+#define PL_HOLD_RATE_DEFAULT  "0.02"
 #define PL_HOLD_OPTS_HELP                                                                          \
     "luma change (8-bit code values) under which a pixel counts as still: there the style is "     \
     "held and only follows slowly, so it does not flicker (0: off)"

@@ -23,11 +23,54 @@ typedef struct colour_job {
     int lo[3], hi[3];
 } colour_job;
 
+#define Y2R_SPAN 256 /* tensor columns per pass of the upright fast path */
+
+/* Rotation 0: the codes of a span of one frame row as floats (columns past the picture
+ * mirrored), then the affine map in loops the compiler vectorizes. */
+static void y2r_row_upright(const colour_job *j, int y)
+{
+    const gen_yuv_desc *d = j->d;
+    const size_t plane = (size_t)j->th * (size_t)j->tw;
+    float *r = j->rgb + (size_t)y * j->tw, *g = r + plane, *b = g + plane;
+    const int sy = gen_pad_reflect(y, j->ph);
+    const unsigned mask = (1u << d->bits) - 1u;
+    float c[3][Y2R_SPAN];
+    for (int x0 = 0; x0 < j->tw; x0 += Y2R_SPAN) {
+        const int n = j->tw - x0 < Y2R_SPAN ? j->tw - x0 : Y2R_SPAN;
+        for (int p = 0; p < 3; p++) {
+            const int lw = p ? d->log2_cw : 0, lh = p ? d->log2_ch : 0;
+            const uint8_t *s = j->packed + d->offset[p] + (size_t)(sy >> lh) * d->stride[p];
+            float *cp = c[p];
+            if (lw == 0 && d->bits == 8 && x0 + n <= j->pw) {
+                for (int i = 0; i < n; i++) cp[i] = (float)s[x0 + i];
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                int sx = x0 + i < j->pw ? x0 + i : gen_pad_reflect(x0 + i, j->pw);
+                sx >>= lw;
+                cp[i] = d->bits == 8 ? (float)s[sx]
+                                     : (float)(((unsigned)s[2 * sx] | (unsigned)s[2 * sx + 1] << 8) & mask);
+            }
+        }
+        const float(*a)[4] = j->a;
+        for (int i = 0; i < n; i++)
+            r[x0 + i] = a[0][0] * c[0][i] + a[0][1] * c[1][i] + a[0][2] * c[2][i] + a[0][3];
+        for (int i = 0; i < n; i++)
+            g[x0 + i] = a[1][0] * c[0][i] + a[1][1] * c[1][i] + a[1][2] * c[2][i] + a[1][3];
+        for (int i = 0; i < n; i++)
+            b[x0 + i] = a[2][0] * c[0][i] + a[2][1] * c[1][i] + a[2][2] * c[2][i] + a[2][3];
+    }
+}
+
 /* Item = tensor row y. */
 static void y2r_row(void *ctx, int y, int worker)
 {
     const colour_job *j = ctx;
     const gen_yuv_desc *d = j->d;
+    if (j->rotation == 0) {
+        y2r_row_upright(j, y);
+        return;
+    }
     const size_t plane = (size_t)j->th * (size_t)j->tw;
     float *r = j->rgb + (size_t)y * j->tw, *g = r + plane, *b = g + plane;
     const int py = gen_pad_reflect(y, j->ph);
@@ -77,7 +120,9 @@ static inline void put_code(const colour_job *j, int p, int cx, int cy, float me
 
 #define R2Y_SPAN 256 /* luma columns per pass of the upright fast path (even) */
 
-/* Rotation 0: whole rows, 256 columns at a time, in loops the compiler vectorizes. */
+/* Rotation 0: whole rows, 256 columns at a time, in loops the compiler vectorizes. A code
+ * is floor(mean + k3 + 0.5) clamped to lo..hi: clamping the argument first (NaN to lo)
+ * makes it non-negative, so truncation is the floor. */
 static void r2y_row_upright(const colour_job *j, int p, int cy)
 {
     const gen_yuv_desc *d = j->d;
@@ -85,23 +130,41 @@ static void r2y_row_upright(const colour_job *j, int p, int cy)
     const float *k = j->k[p];
     const int lw = p ? d->log2_cw : 0, lh = p ? d->log2_ch : 0;
     const int sy0 = cy << lh, sy1 = (cy + 1) << lh < d->height ? (cy + 1) << lh : d->height;
+    const float lo = (float)j->lo[p], hi = (float)j->hi[p];
+    uint8_t *out = j->packed + d->offset[p] + (size_t)cy * d->stride[p];
     float t[R2Y_SPAN], acc[R2Y_SPAN];
+    int code[R2Y_SPAN];
     for (int x0 = 0; x0 < d->width; x0 += R2Y_SPAN) {
         const int n = d->width - x0 < R2Y_SPAN ? d->width - x0 : R2Y_SPAN;
-        const int nc = (n + (1 << lw) - 1) >> lw;
+        const int nc = (n + (1 << lw) - 1) >> lw, full = n >> lw; /* codes; of whole width */
         for (int c = 0; c < nc; c++) acc[c] = 0.0f;
         for (int sy = sy0; sy < sy1; sy++) {
             const float *r = j->rgb + (size_t)sy * j->tw + x0, *g = r + plane, *b = g + plane;
             for (int i = 0; i < n; i++) t[i] = k[0] * r[i] + k[1] * g[i] + k[2] * b[i];
             if (lw == 0)
                 for (int i = 0; i < n; i++) acc[i] += t[i];
+            else if (lw == 1)
+                for (int c = 0; c < full; c++) acc[c] += t[2 * c] + t[2 * c + 1];
             else
-                for (int i = 0; i < n; i++) acc[i >> lw] += t[i];
+                for (int i = 0; i < full << lw; i++) acc[i >> lw] += t[i];
+            for (int i = full << lw; i < n; i++) acc[i >> lw] += t[i]; /* a last, narrow code */
         }
+        const float inv = 1.0f / (float)((1 << lw) * (sy1 - sy0));
+        for (int c = 0; c < full; c++) acc[c] = acc[c] * inv + k[3] + 0.5f;
+        if (nc > full)
+            acc[full] = acc[full] / (float)((n - (full << lw)) * (sy1 - sy0)) + k[3] + 0.5f;
         for (int c = 0; c < nc; c++) {
-            int cols = n - (c << lw) < (1 << lw) ? n - (c << lw) : (1 << lw);
-            put_code(j, p, (x0 >> lw) + c, cy, acc[c] / (float)(cols * (sy1 - sy0)));
+            float v = acc[c] >= lo ? acc[c] : lo;
+            code[c] = (int)(v <= hi ? v : hi);
         }
+        const int cx0 = x0 >> lw;
+        if (d->bits == 8)
+            for (int c = 0; c < nc; c++) out[cx0 + c] = (uint8_t)code[c];
+        else
+            for (int c = 0; c < nc; c++) {
+                out[2 * (cx0 + c)] = (uint8_t)(code[c] & 0xff);
+                out[2 * (cx0 + c) + 1] = (uint8_t)(code[c] >> 8);
+            }
     }
 }
 
