@@ -116,6 +116,12 @@ int gen_tensor_download(gen_backend *be, gen_tensor t, float *dst)
     return be->vt->download(be, t, dst);
 }
 
+float *gen_tensor_host(gen_backend *be, gen_tensor t)
+{
+    check_in_buf(t);
+    return be->vt->host ? be->vt->host(t) : NULL;
+}
+
 gen_tensor gen_arena_take(gen_arena *a, int n, int c, int h, int w)
 {
     gen_tensor t = {a->buf, a->used, n, c, h, w};

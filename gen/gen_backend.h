@@ -98,6 +98,10 @@ size_t gen_buf_len(const gen_buf *b);
 /* Synchronous host <-> device copies of a whole tensor (through the staging ring). */
 int gen_tensor_upload(gen_backend *be, gen_tensor t, const float *src);
 int gen_tensor_download(gen_backend *be, gen_tensor t, float *dst);
+/* The tensor's memory, on backends whose buffers are host memory (cpu, ref): the caller
+ * reads and writes it in place (no program of the backend may run on it meanwhile). NULL
+ * on backends with device memory (Vulkan): use upload and download. */
+float *gen_tensor_host(gen_backend *be, gen_tensor t);
 
 /*
  * Lays out tensors in one buffer (llm.c style). Call gen_arena_take() for every tensor

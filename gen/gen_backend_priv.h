@@ -73,6 +73,7 @@ typedef struct gen_backend_vtbl {
     void (*buf_destroy)(gen_buf *b);
     int (*upload)(gen_backend *be, gen_tensor t, const float *src);
     int (*download)(gen_backend *be, gen_tensor t, float *dst);
+    float *(*host)(gen_tensor t);     /* host-memory backends: the tensor's memory; else NULL */
     int (*prog_compile)(gen_prog *p); /* sets p->impl */
     int (*prog_submit)(gen_prog *p);
     int (*prog_wait)(gen_prog *p);

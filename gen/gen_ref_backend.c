@@ -85,6 +85,7 @@ static const gen_backend_vtbl ref_vtbl = {
     .buf_destroy = ref_buf_destroy,
     .upload = ref_upload,
     .download = ref_download,
+    .host = ref_ptr,
     .prog_compile = ref_compile,
     .prog_submit = ref_submit,
     .prog_wait = ref_wait,

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include <libavutil/avutil.h>
+#include <libavutil/buffer.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/mathematics.h>
 #include <libavutil/pixdesc.h>
@@ -103,7 +104,9 @@ typedef struct job {
     gpu_slot slot[SLOTS];
     gen_tensor rgb_eye[SLOTS][2];    /* PNG output: network output copies per slot and eye */
     gen_tensor hold_l[2], hold_r[2]; /* temporal hold state per eye (none: buf NULL) */
-    unsigned char *host_in;          /* packed input staging on the host */
+    unsigned char *host_in;          /* packed input staging on the host (device backends) */
+    unsigned char *host_out;         /* packed output staging on the host (device backends) */
+    AVBufferPool *frame_pool;        /* output frames' memory, reused once the encoder is done */
     size_t in_bytes, out_bytes;
 
     vg_progress progress;
@@ -272,7 +275,8 @@ static void free_gpu(job *j)
     gen_buf_destroy(&j->buf);
     gen_buf_destroy(&j->hold_buf);
     free(j->host_in);
-    j->host_in = NULL;
+    free(j->host_out);
+    j->host_in = j->host_out = NULL;
 }
 
 /* Whether the job holds the style still where the scene is (not for an identity run). */
@@ -362,9 +366,9 @@ static int build_gpu(job *j, const gen_tile_plan *plan)
         if (pass == 0 && (ret = gen_buf_create(j->be, h.used, &h.buf)) < 0) return ret;
     }
     j->hold_buf = h.buf;
-    j->host_in = malloc(j->in_bytes);
-    if (!j->host_in) return VG_ERR_NOMEM;
-    memset(j->host_in, 0, j->in_bytes);
+    j->host_in = calloc(1, j->in_bytes);
+    j->host_out = malloc(j->out_bytes);
+    if (!j->host_in || !j->host_out) return VG_ERR_NOMEM;
     if (plan && (ret = gen_tiler_create(j->net, plan, j->rgb_in, j->rgb_out, &j->tiler)) < 0)
         return ret;
     gen_tensor x = j->graph ? gen_graph_input(j->graph) : j->rgb_in;
@@ -570,10 +574,30 @@ static int setup_gpu(job *j, const AVFrame *f)
 /* Copies each eye's part of the frame's planes into the packed host layout, uploads. */
 static int upload_frame(job *j, gpu_slot *sl, const AVFrame *f)
 {
+    /* a host-memory backend takes the planes in place */
+    unsigned char *dst = (unsigned char *)gen_tensor_host(j->be, sl->packed_in);
     for (int e = 0; e < j->eyes; e++)
-        pl_planes_copy(&j->din[e], f, e ? j->eye_dx : 0, e ? j->eye_dy : 0,
-                       (unsigned char *)j->host_in);
-    return gen_tensor_upload(j->be, sl->packed_in, (const float *)j->host_in);
+        pl_planes_copy(&j->din[e], f, e ? j->eye_dx : 0, e ? j->eye_dy : 0, dst ? dst : j->host_in);
+    return dst ? VG_OK : gen_tensor_upload(j->be, sl->packed_in, (const float *)j->host_in);
+}
+
+/* An output frame of the job's geometry, its planes in one buffer of j->frame_pool (the
+ * pool lives as long as a frame holds one of its buffers). */
+static AVFrame *output_frame(job *j)
+{
+    AVFrame *dst = av_frame_alloc();
+    if (!dst) return NULL;
+    dst->format = j->out_fmt;
+    dst->width = j->ow;
+    dst->height = j->oh;
+    int n = av_image_get_buffer_size(j->out_fmt, j->ow, j->oh, 64);
+    if (!j->frame_pool && n > 0) j->frame_pool = av_buffer_pool_init((size_t)n, NULL);
+    if (j->frame_pool && (dst->buf[0] = av_buffer_pool_get(j->frame_pool)) &&
+        av_image_fill_arrays(dst->data, dst->linesize, dst->buf[0]->data, j->out_fmt, j->ow, j->oh,
+                             64) >= 0)
+        return dst;
+    av_frame_free(&dst);
+    return NULL;
 }
 
 /* Starts the device work of the frame uploaded into slot sl. Tiled: per eye, colour in,
@@ -613,21 +637,15 @@ static int finish_slot(job *j, gpu_slot *sl)
         return VG_OK;
     }
     AVFrame *src = it->frame;
-    AVFrame *dst = av_frame_alloc();
+    AVFrame *dst = output_frame(j);
     if (!dst) {
         ret = VG_ERR_NOMEM;
         goto fail;
     }
-    dst->format = j->out_fmt;
-    dst->width = j->ow;
-    dst->height = j->oh;
-    if (av_frame_get_buffer(dst, 64) < 0) {
-        av_frame_free(&dst);
-        ret = VG_ERR_NOMEM;
-        goto fail;
-    }
-    unsigned char *host = malloc(j->out_bytes);
-    ret = host ? gen_tensor_download(j->be, sl->packed_out, (float *)host) : VG_ERR_NOMEM;
+    /* a host-memory backend's output is read in place */
+    const unsigned char *host = (const unsigned char *)gen_tensor_host(j->be, sl->packed_out);
+    ret = host ? VG_OK : gen_tensor_download(j->be, sl->packed_out, (float *)j->host_out);
+    if (!host) host = j->host_out;
     for (int e = 0; ret == VG_OK && e < j->eyes; e++) {
         const gen_yuv_desc *d = &j->dout[e];
         int bps = d->bits > 8 ? 2 : 1;
@@ -640,7 +658,6 @@ static int finish_slot(job *j, gpu_slot *sl)
                        host + d->offset[i] + (size_t)y * d->stride[i], (size_t)w * bps);
         }
     }
-    free(host);
     av_frame_copy_props(dst, src);
     /* frames are upright now: the rotation is applied, not tagged */
     av_frame_remove_side_data(dst, AV_FRAME_DATA_DISPLAYMATRIX);
@@ -729,6 +746,7 @@ static void job_free(job *j)
     pl_queue_destroy(&j->q_enc, item_free);
     pl_output_close(&j->out);
     pl_input_close(&j->in);
+    av_buffer_pool_uninit(&j->frame_pool);
 }
 
 static int prepare_png(job *j)

@@ -210,6 +210,7 @@ static const gen_backend_vtbl cpu_vtbl = {
     .buf_destroy = cpu_buf_destroy,
     .upload = cpu_upload,
     .download = cpu_download,
+    .host = cpu_ptr,
     .prog_compile = cpu_compile,
     .prog_submit = cpu_submit,
     .prog_wait = cpu_wait,

@@ -41,15 +41,21 @@ static void y2r_row_upright(const colour_job *j, int y)
             const int lw = p ? d->log2_cw : 0, lh = p ? d->log2_ch : 0;
             const uint8_t *s = j->packed + d->offset[p] + (size_t)(sy >> lh) * d->stride[p];
             float *cp = c[p];
-            if (lw == 0 && d->bits == 8 && x0 + n <= j->pw) {
-                for (int i = 0; i < n; i++) cp[i] = (float)s[x0 + i];
+            if (d->bits == 8 && x0 + n <= j->pw && lw <= 1) { /* inside the picture */
+                const uint8_t *sp = s + (x0 >> lw);
+                if (lw == 0)
+                    for (int i = 0; i < n; i++) cp[i] = (float)sp[i];
+                else
+                    for (int i = 0; i < n / 2; i++) cp[2 * i] = cp[2 * i + 1] = (float)sp[i];
+                if (lw && (n & 1)) cp[n - 1] = (float)sp[n / 2];
                 continue;
             }
             for (int i = 0; i < n; i++) {
                 int sx = x0 + i < j->pw ? x0 + i : gen_pad_reflect(x0 + i, j->pw);
                 sx >>= lw;
-                cp[i] = d->bits == 8 ? (float)s[sx]
-                                     : (float)(((unsigned)s[2 * sx] | (unsigned)s[2 * sx + 1] << 8) & mask);
+                cp[i] = d->bits == 8
+                            ? (float)s[sx]
+                            : (float)(((unsigned)s[2 * sx] | (unsigned)s[2 * sx + 1] << 8) & mask);
             }
         }
         const float(*a)[4] = j->a;
@@ -120,65 +126,84 @@ static inline void put_code(const colour_job *j, int p, int cx, int cy, float me
 
 #define R2Y_SPAN 256 /* luma columns per pass of the upright fast path (even) */
 
-/* Rotation 0: whole rows, 256 columns at a time, in loops the compiler vectorizes. A code
- * is floor(mean + k3 + 0.5) clamped to lo..hi: clamping the argument first (NaN to lo)
- * makes it non-negative, so truncation is the floor. */
-static void r2y_row_upright(const colour_job *j, int p, int cy)
+/* Codes floor(v[c] + k3 + 0.5) of plane p clamped to lo..hi, written from column cx0 of
+ * the plane row `row`. Clamping the argument first (NaN to lo) makes it non-negative, so
+ * truncation is the floor; every loop vectorizes. */
+static void write_codes(const colour_job *j, int p, uint8_t *row, int cx0, const float *v, int n)
+{
+    const float lo = (float)j->lo[p], hi = (float)j->hi[p], off = j->k[p][3] + 0.5f;
+    int code[R2Y_SPAN];
+    for (int c = 0; c < n; c++) {
+        float x = v[c] + off;
+        x = x >= lo ? x : lo;
+        code[c] = (int)(x <= hi ? x : hi);
+    }
+    if (j->d->bits == 8)
+        for (int c = 0; c < n; c++) row[cx0 + c] = (uint8_t)code[c];
+    else
+        for (int c = 0; c < n; c++) {
+            row[2 * (cx0 + c)] = (uint8_t)(code[c] & 0xff);
+            row[2 * (cx0 + c) + 1] = (uint8_t)(code[c] >> 8);
+        }
+}
+
+/* Rotation 0, item = chroma row cy: the luma rows it covers and its two chroma rows, in
+ * one pass over the RGB rows (each pixel read once), 256 columns at a time. */
+static void r2y_rows_upright(const colour_job *j, int cy)
 {
     const gen_yuv_desc *d = j->d;
     const size_t plane = (size_t)j->th * (size_t)j->tw;
-    const float *k = j->k[p];
-    const int lw = p ? d->log2_cw : 0, lh = p ? d->log2_ch : 0;
+    const float(*k)[4] = j->k;
+    const int lw = d->log2_cw, lh = d->log2_ch;
     const int sy0 = cy << lh, sy1 = (cy + 1) << lh < d->height ? (cy + 1) << lh : d->height;
-    const float lo = (float)j->lo[p], hi = (float)j->hi[p];
-    uint8_t *out = j->packed + d->offset[p] + (size_t)cy * d->stride[p];
-    float t[R2Y_SPAN], acc[R2Y_SPAN];
-    int code[R2Y_SPAN];
+    uint8_t *crow[3];
+    for (int p = 1; p < 3; p++) crow[p] = j->packed + d->offset[p] + (size_t)cy * d->stride[p];
+    float t[3][R2Y_SPAN], acc[3][R2Y_SPAN];
     for (int x0 = 0; x0 < d->width; x0 += R2Y_SPAN) {
         const int n = d->width - x0 < R2Y_SPAN ? d->width - x0 : R2Y_SPAN;
         const int nc = (n + (1 << lw) - 1) >> lw, full = n >> lw; /* codes; of whole width */
-        for (int c = 0; c < nc; c++) acc[c] = 0.0f;
+        for (int p = 1; p < 3; p++)
+            for (int c = 0; c < nc; c++) acc[p][c] = 0.0f;
         for (int sy = sy0; sy < sy1; sy++) {
             const float *r = j->rgb + (size_t)sy * j->tw + x0, *g = r + plane, *b = g + plane;
-            for (int i = 0; i < n; i++) t[i] = k[0] * r[i] + k[1] * g[i] + k[2] * b[i];
-            if (lw == 0)
-                for (int i = 0; i < n; i++) acc[i] += t[i];
-            else if (lw == 1)
-                for (int c = 0; c < full; c++) acc[c] += t[2 * c] + t[2 * c + 1];
-            else
-                for (int i = 0; i < full << lw; i++) acc[i >> lw] += t[i];
-            for (int i = full << lw; i < n; i++) acc[i >> lw] += t[i]; /* a last, narrow code */
+            for (int p = 0; p < 3; p++)
+                for (int i = 0; i < n; i++)
+                    t[p][i] = k[p][0] * r[i] + k[p][1] * g[i] + k[p][2] * b[i];
+            write_codes(j, 0, j->packed + d->offset[0] + (size_t)sy * d->stride[0], x0, t[0], n);
+            for (int p = 1; p < 3; p++) {
+                float *a = acc[p];
+                const float *tp = t[p];
+                if (lw == 0)
+                    for (int i = 0; i < n; i++) a[i] += tp[i];
+                else if (lw == 1)
+                    for (int c = 0; c < full; c++) a[c] += tp[2 * c] + tp[2 * c + 1];
+                else
+                    for (int i = 0; i < full << lw; i++) a[i >> lw] += tp[i];
+                for (int i = full << lw; i < n; i++) a[i >> lw] += tp[i]; /* a last, narrow code */
+            }
         }
         const float inv = 1.0f / (float)((1 << lw) * (sy1 - sy0));
-        for (int c = 0; c < full; c++) acc[c] = acc[c] * inv + k[3] + 0.5f;
-        if (nc > full)
-            acc[full] = acc[full] / (float)((n - (full << lw)) * (sy1 - sy0)) + k[3] + 0.5f;
-        for (int c = 0; c < nc; c++) {
-            float v = acc[c] >= lo ? acc[c] : lo;
-            code[c] = (int)(v <= hi ? v : hi);
+        for (int p = 1; p < 3; p++) {
+            for (int c = 0; c < full; c++) acc[p][c] *= inv;
+            if (nc > full) acc[p][full] /= (float)((n - (full << lw)) * (sy1 - sy0));
+            write_codes(j, p, crow[p], x0 >> lw, acc[p], nc);
         }
-        const int cx0 = x0 >> lw;
-        if (d->bits == 8)
-            for (int c = 0; c < nc; c++) out[cx0 + c] = (uint8_t)code[c];
-        else
-            for (int c = 0; c < nc; c++) {
-                out[2 * (cx0 + c)] = (uint8_t)(code[c] & 0xff);
-                out[2 * (cx0 + c) + 1] = (uint8_t)(code[c] >> 8);
-            }
     }
 }
 
-/* Item = a row of one plane: items [0, h0) luma, then the rows of plane 1, then plane 2. */
+static void r2y_rows(void *ctx, int cy, int worker)
+{
+    r2y_rows_upright(ctx, cy);
+}
+
+/* Rotated frames, item = a row of one plane: items [0, h0) luma, then the rows of plane 1, then
+ * plane 2. */
 static void r2y_row(void *ctx, int item, int worker)
 {
     const colour_job *j = ctx;
     const gen_yuv_desc *d = j->d;
     int p = 0, cy = item;
     while (cy >= gen_yuv_plane_h(d, p)) cy -= gen_yuv_plane_h(d, p++);
-    if (j->rotation == 0) {
-        r2y_row_upright(j, p, cy);
-        return;
-    }
     const size_t plane = (size_t)j->th * (size_t)j->tw;
     const float *k = j->k[p];
     const int lw = p ? d->log2_cw : 0, lh = p ? d->log2_ch : 0;
@@ -209,6 +234,10 @@ void cpu_rgb_to_yuv(cpu_backend *be, const gen_node *nd)
         double zero, scale;
         gen_yuv_plane_range(j.d, p, &zero, &scale, &j.lo[p], &j.hi[p]);
         gen_yuv_code_map(j.d, p, inv, j.k[p]);
+    }
+    if (j.rotation == 0) {
+        cpu_pool_run(be->pool, gen_yuv_plane_h(j.d, 1), r2y_rows, &j);
+        return;
     }
     int rows = 0;
     for (int p = 0; p < 3; p++) rows += gen_yuv_plane_h(j.d, p);
