@@ -42,9 +42,9 @@ struct xrv_source {
     gen_backend *wbe; /* the work backend when it is not be (xrv_source_opts.work) */
     gen_buf *wbuf;    /* on wbe: packed_in and weye */
     gen_tensor weye[2];
-    float *host_rgb;                 /* one eye's picture on its way from wbe to be */
-    gen_graph **graphs;              /* per model */
-    gen_prog **progs;                /* [variant * XRV_SLOTS + slot] */
+    float *host_rgb;    /* one eye's picture on its way from wbe to be (wbe with device memory) */
+    gen_graph **graphs; /* per model */
+    gen_prog **progs;   /* [variant * XRV_SLOTS + slot] */
     gen_tensor hold_l[2], hold_r[2]; /* temporal hold state per eye, on the work backend */
     gen_prog *hold_reset;            /* starts the hold afresh (none: no hold) */
     int hold_gen, hold_variant;      /* what the state follows (-1: nothing yet) */
@@ -167,7 +167,8 @@ static int setup(xrv_source *s, const xrv_scene *scene)
     }
     s->buf = a.buf;
     s->wbuf = w.buf;
-    if (s->wbe && !(s->host_rgb = malloc((size_t)3 * s->pw * s->ph * sizeof(float))))
+    if (s->wbe && !gen_tensor_host(s->wbe, s->weye[0]) &&
+        !(s->host_rgb = malloc((size_t)3 * s->pw * s->ph * sizeof(float))))
         return VG_ERR_NOMEM;
     /* a program per variant and slot; with a work backend one per variant, into weye */
     const int nslots = s->wbe ? 1 : XRV_SLOTS;
@@ -264,9 +265,12 @@ static int convert(xrv_source *s, const AVFrame *f, int gen, int v, int sl)
         return VG_ERR_UNSUPPORTED;
     }
     int dx = s->split == 1 ? s->fw / 2 : 0, dy = s->split == 2 ? s->fh / 2 : 0;
+    /* a host-memory work backend (the native CPU one) takes the planes in place */
+    gen_backend *wbe = s->wbe ? s->wbe : s->be;
+    unsigned char *dst = (unsigned char *)gen_tensor_host(wbe, s->packed_in);
     for (int e = 0; e < s->eyes; e++)
-        pl_planes_copy(&s->din[e], f, e ? dx : 0, e ? dy : 0, s->host_in);
-    int ret = gen_tensor_upload(s->wbe ? s->wbe : s->be, s->packed_in, (const float *)s->host_in);
+        pl_planes_copy(&s->din[e], f, e ? dx : 0, e ? dy : 0, dst ? dst : s->host_in);
+    int ret = dst ? VG_OK : gen_tensor_upload(wbe, s->packed_in, (const float *)s->host_in);
     if (ret == VG_OK && v > 0 && s->hold_reset && (gen != s->hold_gen || v != s->hold_variant)) {
         ret = gen_prog_run(s->hold_reset);
         s->hold_gen = gen;
@@ -274,7 +278,9 @@ static int convert(xrv_source *s, const AVFrame *f, int gen, int v, int sl)
     }
     if (ret == VG_OK) ret = gen_prog_run(s->progs[v * XRV_SLOTS + (s->wbe ? 0 : sl)]);
     for (int e = 0; s->wbe && e < s->eyes && ret == VG_OK; e++)
-        if ((ret = gen_tensor_download(s->wbe, s->weye[e], s->host_rgb)) == VG_OK)
+        if (gen_tensor_host(s->wbe, s->weye[e])) /* straight from the work backend's memory */
+            ret = gen_tensor_upload(s->be, s->eye[sl][e], gen_tensor_host(s->wbe, s->weye[e]));
+        else if ((ret = gen_tensor_download(s->wbe, s->weye[e], s->host_rgb)) == VG_OK)
             ret = gen_tensor_upload(s->be, s->eye[sl][e], s->host_rgb);
     if (ret == VG_OK) {
         s->pictures++;
