@@ -88,6 +88,37 @@ gen -f lavfi -i testsrc2=s=96x64:r=10:d=0.5 -c:v libx264 -pix_fmt yuv420p train.
 V flat.mkv --capture styl -m model.safetensors && near "stylized: room unchanged" styl/left_000001.png 60 200 "$ROOM" \
     && [ "$(px styl/left_000001.png 150 170)" != "255 0 0" ] && ok "stylized: the screen changed ($(px styl/left_000001.png 150 170))" || bad "live stylization run"
 
+# live stylization holds the style where the picture is still, as stylize does
+# (test_hold.sh): with the default model, on a clip whose left half is still (with fresh
+# noise) and whose right half scrolls, the first capture equals --hold 0's and on the
+# screen's still half later captures change at least 2x less than without the hold
+DM=${VRGEN_TEST_DATA:-}/../../samples/default.safetensors
+if [ -n "${VRGEN_TEST_DATA:-}" ] && [ -f "$DM" ] && /usr/bin/python3 -c "import numpy" 2>/dev/null; then
+    gen -f lavfi -i "testsrc2=s=160x180:r=10:d=0.1,loop=loop=-1:size=1,noise=alls=1:allf=t" \
+        -f lavfi -i "testsrc2=s=160x180:r=10,scroll=h=0.03" -lavfi "[0][1]hstack=shortest=1" \
+        -frames:v 6 -c:v ffv1 -pix_fmt yuv444p hold.mkv
+    if V hold.mkv -m "$DM" --capture hold3 --frames 5 && V hold.mkv -m "$DM" --capture hold0 --frames 5 --hold 0; then
+        /usr/bin/python3 - <<'PY' && ok "view: $(cat hold.txt)" || bad "view hold: $(cat hold.txt 2>/dev/null)"
+import subprocess
+import numpy as np
+def load(f):
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", f, "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(400, 400).astype(np.int32)
+cap = {h: [load(f"hold{h}/left_{i:06d}.png") for i in range(1, 6)] for h in (3, 0)}
+first = int(np.abs(cap[3][0] - cap[0][0]).max())
+still = lambda a: float(np.mean([np.abs(a[i + 1] - a[i])[150:250, 110:190].mean() for i in range(4)]))
+s3, s0 = still(cap[3]), still(cap[0])
+open("hold.txt", "w").write(f"first capture max diff {first}; still half change {s3:.2f} held vs {s0:.2f}")
+raise SystemExit(0 if first == 0 and 2 * s3 <= s0 else 1)
+PY
+    else
+        bad "view --hold runs"
+    fi
+else
+    echo "skip view hold: no default model under VRGEN_TEST_DATA or no numpy"
+fi
+
 # --rate: the headset's frame loop without a runtime; the worker stylizes on its own thread
 "$VRGEN" view flat.mkv -m model.safetensors --offscreen --rate 30 --frames 30 --eye-size 64x64 --loop --xr-log rate.jsonl >rate.txt 2>err.txt \
     && grep -q "30 display frames, 64x64 per eye, pictures 320x180 per eye, stylized live" rate.txt && grep -q "eye ms median" rate.txt \
