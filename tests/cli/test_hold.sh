@@ -12,17 +12,9 @@
 # (The 1.1 target on real footage is measured in samples/README.md, not here.)
 set -u
 VRGEN=${VRGEN:?path to the vrgen binary}
-command -v ffmpeg >/dev/null || { echo "SKIP: ffmpeg not installed"; exit 77; }
-# Debian's python3 with python3-numpy (scripts/install-deps.sh), not another one on PATH
-PY=/usr/bin/python3; [ -x $PY ] || PY=python3
-$PY -c "import numpy" 2>/dev/null || { echo "SKIP: python3-numpy not installed"; exit 77; }
-T=$(mktemp -d /tmp/vrgen-hold-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-fail=0
-ok() { echo "ok $1"; }
-bad() { echo "FAIL $1"; fail=1; }
-gen() { ffmpeg -v error -y "$@"; }
+. "$(dirname "$0")/lib.sh"
+t_setup hold ffmpeg
+t_numpy
 json() { $PY -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
 W=128 H=96

@@ -6,15 +6,9 @@
 # ../shared/media when present. A small model is trained first (seconds).
 set -u
 VRGEN=${VRGEN:?path to the vrgen binary}
-command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { echo "SKIP: ffmpeg/ffprobe not installed"; exit 77; }
-T=$(mktemp -d /tmp/vrgen-stylize-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-fail=0
-ok() { echo "ok $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+. "$(dirname "$0")/lib.sh"
+t_setup stylize ffmpeg ffprobe
 probe() { ffprobe -v error -select_streams "$2" -show_entries "$3" -of csv=p=0 "$1"; }
-gen() { ffmpeg -v error -y "$@"; }
 
 gen -f lavfi -i testsrc2=s=96x64:r=10:d=2 -f lavfi -i sine=f=440:d=2 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest clip.mp4 || { echo "cannot make test clips"; exit 1; }
 "$VRGEN" train -q --style clip.mp4 --content clip.mp4 -o model.safetensors --ae-steps 2 --steps 1 --size 32 --batch 1 --width 4 --blocks 1 --dwidth 4 --progress none \

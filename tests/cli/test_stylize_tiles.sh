@@ -9,14 +9,8 @@
 # mean difference below 0.01 codes; measured on lavapipe: max 1, mean < 4e-5.
 set -u
 VRGEN=${VRGEN:?path to the vrgen binary}
-command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { echo "SKIP: ffmpeg/ffprobe not installed"; exit 77; }
-T=$(mktemp -d /tmp/vrgen-tiles-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-fail=0
-ok() { echo "ok $1"; }
-bad() { echo "FAIL $1"; fail=1; }
-gen() { ffmpeg -v error -y "$@"; }
+. "$(dirname "$0")/lib.sh"
+t_setup tiles ffmpeg ffprobe
 # worst |a - b| over every frame and plane, and the largest per-frame mean
 diffstats() {
     ffmpeg -v error -i "$1" -i "$2" -lavfi "[0:v][1:v]blend=all_mode=difference,signalstats,metadata=print:file=-" -f null - 2>&1 \

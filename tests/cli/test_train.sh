@@ -5,14 +5,8 @@
 # uninterrupted one, and bad style/content inputs give clear errors.
 set -u
 VRGEN=${VRGEN:?path to the vrgen binary}
-command -v ffmpeg >/dev/null || { echo "SKIP: ffmpeg not installed"; exit 77; }
-T=$(mktemp -d /tmp/vrgen-train-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-fail=0
-ok() { echo "ok $1"; }
-bad() { echo "FAIL $1"; fail=1; }
-gen() { ffmpeg -v error -y "$@"; }
+. "$(dirname "$0")/lib.sh"
+t_setup train ffmpeg
 
 gen -f lavfi -i testsrc2=s=128x96:r=10:d=4 -c:v libx264 -pix_fmt yuv420p content.mp4
 gen -f lavfi -i "mandelbrot=s=160x160" -frames:v 1 style.png

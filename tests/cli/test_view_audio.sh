@@ -8,12 +8,8 @@
 # and plays on, and that --no-audio plays nothing.
 set -u
 : "${VRGEN:?VRGEN must point at the vrgen binary}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-fail=0
-ok() { echo "ok $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+. "$(dirname "$0")/lib.sh"
+t_setup audio
 
 # 2 s of video; the audio is silent for 1 s, then a 440 Hz tone (mono, 48 kHz, AAC)
 ffmpeg -v error -f lavfi -i testsrc2=s=160x120:r=30:d=2 \

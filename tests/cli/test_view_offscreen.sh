@@ -11,14 +11,8 @@
 #   bad options and an existing capture: clear errors, exit codes, nothing overwritten.
 set -u
 VRGEN=${VRGEN:?path to the vrgen binary}
-command -v ffmpeg >/dev/null || { echo "SKIP: ffmpeg not installed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/vrgen-view-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-fail=0
-ok() { echo "ok $1"; }
-bad() { echo "FAIL $1"; fail=1; }
-gen() { ffmpeg -v error -y "$@"; }
+. "$(dirname "$0")/lib.sh"
+t_setup view ffmpeg
 # px FILE X Y: "R G B" of a pixel
 px() {
     local w; w=$(ffprobe -v error -show_entries stream=width -of csv=p=0 "$1")

@@ -26,10 +26,7 @@ W=$(mktemp -d "$repo/build-xr/xrtest-XXXXXX")
 w=/src/build-xr/$(basename "$W") # the same folder inside the chroot
 trap '[ -n "${VRGEN_XR_KEEP:-}" ] || rm -rf "$W"' EXIT
 V=/src/build-xr/vrgen
-fail=0
-ok() { echo "ok $1"; }
-bad() { echo "FAIL $1"; fail=1; }
-gen() { ffmpeg -v error -y "$@"; }
+. "$repo/tests/cli/lib.sh"
 run() { timeout 200 "$SB" run --timeout 150 "$@"; }
 # px FILE X Y: "R G B"
 px() {
