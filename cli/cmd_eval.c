@@ -122,7 +122,8 @@ int cmd_eval(int argc, char **argv)
             printf("%s: %lld frames at %d px short side\n", video, (long long)r.frames, cfg.side);
             print_ratio("flicker ratio", r.flicker, "<= 1.1");
             if (cfg.hold > 0)
-                printf("  %-16s %.3f   (network alone, no --hold)\n", "", r.flicker_net);
+                printf("  %-16s %.3f   (flicker ratio without the temporal hold)\n",
+                       "network alone", r.flicker_net);
             printf("  %-16s %.1f%% of pixels\n", "still regions", 100 * r.static_share);
             print_ratio("edge corr", r.edge_corr, ">= 0.6");
             print_ratio("style gram", r.gram_ratio, "<= 0.5");
