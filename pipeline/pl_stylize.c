@@ -582,7 +582,8 @@ static int upload_frame(job *j, gpu_slot *sl, const AVFrame *f)
 }
 
 /* An output frame of the job's geometry, its planes in one buffer of j->frame_pool (the
- * pool lives as long as a frame holds one of its buffers). */
+ * pool lives as long as a frame holds one of its buffers). Like av_frame_get_buffer, the
+ * buffer has rows to spare after the last plane for SIMD code that reads past it. */
 static AVFrame *output_frame(job *j)
 {
     AVFrame *dst = av_frame_alloc();
@@ -590,7 +591,7 @@ static AVFrame *output_frame(job *j)
     dst->format = j->out_fmt;
     dst->width = j->ow;
     dst->height = j->oh;
-    int n = av_image_get_buffer_size(j->out_fmt, j->ow, j->oh, 64);
+    int n = av_image_get_buffer_size(j->out_fmt, j->ow, j->oh + 32, 64);
     if (!j->frame_pool && n > 0) j->frame_pool = av_buffer_pool_init((size_t)n, NULL);
     if (j->frame_pool && (dst->buf[0] = av_buffer_pool_get(j->frame_pool)) &&
         av_image_fill_arrays(dst->data, dst->linesize, dst->buf[0]->data, j->out_fmt, j->ow, j->oh,
