@@ -371,6 +371,13 @@ void gen_temporal_hold(gen_prog *p, gen_tensor y, gen_tensor x, gen_tensor pl, g
     nd->alpha = rate;
 }
 
+void gen_temporal_reset(gen_prog *p, gen_tensor pl, gen_tensor r)
+{
+    VG_ASSERT(pl.c == 1 && r.c == 3 && pl.n == r.n && pl.h == r.h && pl.w == r.w);
+    gen_fill(p, pl, GEN_TEMPORAL_RESET);
+    gen_fill(p, r, 0.0f);
+}
+
 void gen_act_forward(gen_prog *p, gen_act act, float alpha, gen_tensor out, gen_tensor in)
 {
     VG_ASSERT(gen_tensor_len(out) == gen_tensor_len(in));

@@ -161,6 +161,9 @@ void gen_tile_blend(gen_prog *p, gen_tensor out, gen_tensor tile, const gen_blen
  * with the state pl (n,1,h,w) and r (n,3,h,w); still > 0 code values, 0 <= rate <= 1. */
 void gen_temporal_hold(gen_prog *p, gen_tensor y, gen_tensor x, gen_tensor pl, gen_tensor r,
                        float still, float rate);
+/* Records the start of a sequence for gen_temporal_hold's state: pl = GEN_TEMPORAL_RESET,
+ * r = 0 (the next hold keeps the network's output). */
+void gen_temporal_reset(gen_prog *p, gen_tensor pl, gen_tensor r);
 void gen_act_forward(gen_prog *p, gen_act act, float alpha, gen_tensor out, gen_tensor in);
 void gen_act_backward(gen_prog *p, gen_act act, float alpha, gen_tensor din, gen_tensor dout,
                       gen_tensor in, gen_tensor out, int acc);

@@ -119,8 +119,7 @@ static int hold_prog(gen_backend *be, gen_graph *g, const pl_eval_opts *o, gen_b
     *hb = a.buf;
     gen_prog *p0 = NULL;
     if ((ret = gen_prog_create(be, &p0)) == VG_OK) {
-        gen_fill(p0, pl, GEN_TEMPORAL_RESET);
-        gen_fill(p0, res, 0.0f);
+        gen_temporal_reset(p0, pl, res);
         if ((ret = gen_prog_compile(p0)) == VG_OK) ret = gen_prog_run(p0);
     }
     gen_prog_destroy(&p0);

@@ -290,10 +290,8 @@ static int reset_hold(job *j)
 {
     gen_prog *p = NULL;
     int ret = gen_prog_create(j->be, &p);
-    for (int e = 0; e < j->eyes && ret == VG_OK; e++) {
-        gen_fill(p, j->hold_l[e], GEN_TEMPORAL_RESET);
-        gen_fill(p, j->hold_r[e], 0.0f);
-    }
+    for (int e = 0; e < j->eyes && ret == VG_OK; e++)
+        gen_temporal_reset(p, j->hold_l[e], j->hold_r[e]);
     if (ret == VG_OK) ret = gen_prog_compile(p);
     if (ret == VG_OK) ret = gen_prog_run(p);
     gen_prog_destroy(&p);
@@ -366,9 +364,11 @@ static int build_gpu(job *j, const gen_tile_plan *plan)
         if (pass == 0 && (ret = gen_buf_create(j->be, h.used, &h.buf)) < 0) return ret;
     }
     j->hold_buf = h.buf;
-    j->host_in = calloc(1, j->in_bytes);
-    j->host_out = malloc(j->out_bytes);
-    if (!j->host_in || !j->host_out) return VG_ERR_NOMEM;
+    if (!gen_tensor_host(j->be, j->slot[0].packed_in)) { /* staging for device memory */
+        j->host_in = calloc(1, j->in_bytes);
+        j->host_out = malloc(j->out_bytes);
+        if (!j->host_in || !j->host_out) return VG_ERR_NOMEM;
+    }
     if (plan && (ret = gen_tiler_create(j->net, plan, j->rgb_in, j->rgb_out, &j->tiler)) < 0)
         return ret;
     gen_tensor x = j->graph ? gen_graph_input(j->graph) : j->rgb_in;

@@ -195,10 +195,8 @@ static int setup(xrv_source *s, const xrv_scene *scene)
     s->hold_gen = s->hold_variant = -1;
     if (hold) {
         if ((ret = gen_prog_create(s->wbe ? s->wbe : s->be, &s->hold_reset)) < 0) return ret;
-        for (int e = 0; e < s->eyes; e++) {
-            gen_fill(s->hold_reset, s->hold_l[e], GEN_TEMPORAL_RESET);
-            gen_fill(s->hold_reset, s->hold_r[e], 0.0f);
-        }
+        for (int e = 0; e < s->eyes; e++)
+            gen_temporal_reset(s->hold_reset, s->hold_l[e], s->hold_r[e]);
         if ((ret = gen_prog_compile(s->hold_reset)) < 0) return ret;
     }
     AVRational fr = v->frame_rate;
