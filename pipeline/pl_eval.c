@@ -189,6 +189,7 @@ int pl_eval(gen_backend *be, gen_net *gen, const pl_eval_opts *o, pl_eval_result
             (ret = gen_tensor_download(be, gen_graph_output(g), xout)) < 0)
             goto done;
         float *Li = work, *Lo = work + plane, *gxi = work + 2 * plane, *gyi = work + 3 * plane;
+        /* Ln (the network's own luma) borrows gxo until sobel() below overwrites it */
         float *gxo = work + 4 * plane, *gyo = work + 5 * plane, *Ln = gxo;
         for (size_t k = 0; k < plane; k++) {
             Li[k] = luma(xin, plane, k);
