@@ -64,6 +64,8 @@ typedef struct cpu_kern {
     double (*dot)(const float *a, const float *b, int n);
     /* y[i] += alpha * x[i] */
     void (*axpy)(float *y, const float *x, int n, float alpha);
+    /* y = tanh(x) (tanh_ 1) or the logistic sigmoid (0), n floats; x and y may be the same */
+    void (*act_smooth)(const float *x, float *y, size_t n, int tanh_);
 } cpu_kern;
 
 extern const cpu_kern cpu_kern_generic;

@@ -172,6 +172,8 @@ static void elem_item(void *ctx, int item, int worker)
         const float *x = cpu_ptr(t[1]);
         if (nd->mode == GEN_ACT_RELU)
             for (size_t i = i0; i < i1; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        else if (nd->mode == GEN_ACT_TANH || nd->mode == GEN_ACT_SIGMOID)
+            j->k->act_smooth(x + i0, y + i0, i1 - i0, nd->mode == GEN_ACT_TANH);
         else
             for (size_t i = i0; i < i1; i++) y[i] = act1(nd->mode, nd->alpha, x[i]);
         break;
