@@ -328,6 +328,9 @@ static void test_banded(gen_backend *cpu, gen_backend *cpu1, gen_backend *cpu3, 
         conv_case(cpu, ref, 1e-4, 1, 16, 133, 90, 3, 9, 1, 4, (gen_pad_mode)mode, 1, 0, 0, seed++);
     }
     conv_case(cpu1, cpu3, 0, 2, 32, 150, 97, 16, 3, 1, 1, GEN_PAD_REFLECT, 1, 0, 0, seed++);
+    /* wide rows: 512 KiB would be 3 rows, the band is its minimum (two halos), 6 bands */
+    conv_case(cpu, ref, 1e-4, 1, 32, 60, 1100, 8, 3, 1, 1, GEN_PAD_REFLECT, 1, 0, 0, seed++);
+    conv_case(cpu1, cpu3, 0, 1, 32, 60, 1100, 8, 3, 1, 1, GEN_PAD_REFLECT, 1, 0, 0, seed++);
 }
 
 int main(void)

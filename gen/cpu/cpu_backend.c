@@ -2,8 +2,9 @@
  * cpu_backend.c - the fast native CPU backend: buffers in host memory (64-byte aligned),
  * a persistent thread pool, SIMD kernels picked for this CPU at run time, and programs
  * that run node by node in the calling thread (submit is synchronous; wait returns at
- * once). Compile plans every node: convolutions get their tap tables and a slice of one
- * per-program scratch buffer, instance norms absorb an in-place activation that follows;
+ * once). Compile plans every node: convolutions get their tap tables and a slice of the
+ * backend's scratch buffer (one for all programs, grown to the largest program's need),
+ * instance norms absorb an in-place activation that follows;
  * ops without a fast version run through the reference (gen_ref_exec_node), so the backend
  * is complete. Replaying allocates nothing.
  *
@@ -68,6 +69,7 @@ static void cpu_destroy(gen_backend *gb)
     cpu_backend *be = (cpu_backend *)gb;
     if (be->profile) print_profile(be);
     cpu_pool_destroy(&be->pool);
+    free(be->scratch);
     free(be);
 }
 
@@ -129,7 +131,6 @@ static void cpu_release(gen_prog *p)
     if (cp->plans)
         for (int i = 0; i < p->count; i++) cpu_conv_plan_fini(&cp->plans[i].conv);
     free(cp->plans);
-    free(cp->scratch);
     free(cp);
     p->impl = NULL;
 }
@@ -149,7 +150,8 @@ static int cpu_compile(gen_prog *p)
         if (pl->skip) continue;
         size_t need = 0;
         if (nd->op == GEN_OP_CONV2D_FWD || nd->op == GEN_OP_CONV2D_BWD) {
-            cpu_conv_plan_init(&pl->conv, &nd->conv, nd->op == GEN_OP_CONV2D_BWD, be->k, &need);
+            cpu_conv_plan_init(&pl->conv, &nd->conv, nd->op == GEN_OP_CONV2D_BWD, be->k,
+                               be->nthreads, &need);
             pl->fast = 1;
         } else if (cpu_ops_supported(nd)) {
             pl->fast = 1;
@@ -160,9 +162,12 @@ static int cpu_compile(gen_prog *p)
         }
         if (need > cp->scratch_len) cp->scratch_len = need;
     }
-    if (cp->scratch_len) {
-        cp->scratch = cpu_alloc(cp->scratch_len);
-        if (!cp->scratch) goto nomem;
+    if (cp->scratch_len > be->scratch_len) {
+        free(be->scratch);
+        be->scratch_len = 0;
+        be->scratch = cpu_alloc(cp->scratch_len);
+        if (!be->scratch) goto nomem;
+        be->scratch_len = cp->scratch_len;
         p->be->stats.mem_allocs++;
     }
     return VG_OK;
@@ -185,9 +190,9 @@ static int cpu_submit(gen_prog *p)
         if (!pl->fast)
             gen_ref_exec_node(nd, cpu_ptr);
         else if (nd->op == GEN_OP_CONV2D_FWD)
-            cpu_conv_forward(be, &pl->conv, nd, cp->scratch);
+            cpu_conv_forward(be, &pl->conv, nd, be->scratch);
         else if (nd->op == GEN_OP_CONV2D_BWD)
-            cpu_conv_backward(be, &pl->conv, nd, cp->scratch);
+            cpu_conv_backward(be, &pl->conv, nd, be->scratch);
         else
             cpu_ops_run(be, nd, pl->fuse_act, pl->fuse_act ? &p->nodes[i + 1] : NULL);
         if (be->profile) {

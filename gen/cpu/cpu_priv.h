@@ -14,6 +14,11 @@ typedef struct cpu_backend {
     cpu_pool *pool;
     const cpu_kern *k;
     int nthreads;
+    /* Convolution scratch, shared by every program: programs run one at a time, in the
+     * thread that submits them (the pool, too, serves one thread at a time). Grown by
+     * compile to the largest program's need. */
+    float *scratch;
+    size_t scratch_len;
     int profile;                    /* VRGEN_CPU_PROFILE: time every node, print at destroy */
     double prof_s[GEN_OP_COUNT][2]; /* seconds per op: [0] fast kernels, [1] reference */
     long prof_n[GEN_OP_COUNT][2];
@@ -36,7 +41,8 @@ typedef struct cpu_conv_plan {
     size_t ps;       /* plane stride of the whole padded input (hq * wq) */
     int band, brows; /* forward: output rows per band; rows of a band's padded planes */
     size_t psb;      /* plane stride the taps use: brows * wq (brows = hq: whole planes) */
-    size_t in_len;   /* padded input floats, slack included */
+    size_t in_len;   /* padded input floats, slack included (per worker in bands) */
+    int nbands;      /* forward in bands: bands, each padded and computed by one worker */
     int taps, *toff; /* forward taps: ic * k * k */
     int ocb, ocp, nj, nblocks;
     size_t off_in, off_w; /* scratch: padded input, packed weights */
@@ -58,8 +64,7 @@ typedef struct cpu_node_plan {
 
 typedef struct cpu_prog {
     cpu_node_plan *plans;
-    float *scratch;
-    size_t scratch_len;
+    size_t scratch_len; /* floats of the backend's scratch this program uses */
 } cpu_prog;
 
 /* cpu_backend.c: 64-byte aligned floats (huge pages for big blocks); free() them. */
@@ -67,7 +72,7 @@ float *cpu_alloc(size_t nfloats);
 
 /* cpu_conv.c */
 void cpu_conv_plan_init(cpu_conv_plan *cp, const gen_conv2d_desc *d, int backward,
-                        const cpu_kern *k, size_t *scratch_len);
+                        const cpu_kern *k, int nthreads, size_t *scratch_len);
 void cpu_conv_plan_fini(cpu_conv_plan *cp);
 void cpu_conv_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *nd, float *scratch);
 void cpu_conv_backward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *nd,
