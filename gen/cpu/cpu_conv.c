@@ -131,6 +131,7 @@ void cpu_conv_plan_fini(cpu_conv_plan *cp)
 /* --- padding ------------------------------------------------------------------------ */
 
 typedef struct pad_job {
+    const cpu_kern *k;
     const gen_conv2d_desc *d;
     const cpu_conv_plan *cp;
     const float *src; /* one image (ic, ih, iw) */
@@ -165,10 +166,16 @@ static void pad_plane(void *ctx, int i, int worker)
                 int x0 = (pad - px + s - 1) / s, x1 = (iw + pad - px + s - 1) / s;
                 if (x0 < 0) x0 = 0;
                 if (x1 > cp->wq) x1 = cp->wq;
-                if (u) {
+                if (x1 <= x0) {
+                } else if (u && s == 1) {
+                    /* row[X] = sr[(X - pad) >> 1]: from sr[(x0 - pad) >> 1], phase by parity */
+                    j->k->dup2(row + x0, sr + ((x0 - pad) >> 1), x1 - x0, (x0 - pad) & 1);
+                } else if (u) {
                     for (int X = x0; X < x1; X++) row[X] = sr[(X * s + px - pad) >> 1];
                 } else if (s == 1) {
                     memcpy(row + x0, sr + x0 - pad, sizeof(float) * (size_t)(x1 - x0));
+                } else if (s == 2) {
+                    j->k->take2(row + x0, sr + 2 * x0 + px - pad, x1 - x0);
                 } else {
                     for (int X = x0; X < x1; X++) row[X] = sr[X * s + px - pad];
                 }
@@ -187,7 +194,7 @@ static void pad_plane(void *ctx, int i, int worker)
 static void pad_input(cpu_backend *be, const gen_conv2d_desc *d, const cpu_conv_plan *cp,
                       const float *src, float *dst)
 {
-    pad_job j = {d, cp, src, dst, 0, cp->hq, cp->ps, 0};
+    pad_job j = {be->k, d, cp, src, dst, 0, cp->hq, cp->ps, 0};
     cpu_pool_run(be->pool, d->ic, pad_plane, &j);
     size_t used = (size_t)cp->nplanes * cp->ps;
     memset(dst + used, 0, sizeof(float) * (cp->in_len - used));
@@ -284,7 +291,7 @@ void cpu_conv_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *
         memset(P + wk * stride + used, 0, sizeof(float) * (cp->in_len - used));
     for (int n = 0; n < d->n; n++) {
         const size_t image = (size_t)d->ic * (d->ih >> d->up2) * (d->iw >> d->up2);
-        pad_job pj = {d, cp, in + (size_t)n * image, P, 0, cp->hq, cp->psb, 0};
+        pad_job pj = {be->k, d, cp, in + (size_t)n * image, P, 0, cp->hq, cp->psb, 0};
         cpu_conv_args a = {P,
                            wpk,
                            cp->toff,

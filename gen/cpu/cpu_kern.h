@@ -66,6 +66,10 @@ typedef struct cpu_kern {
     void (*axpy)(float *y, const float *x, int n, float alpha);
     /* y = tanh(x) (tanh_ 1) or the logistic sigmoid (0), n floats; x and y may be the same */
     void (*act_smooth)(const float *x, float *y, size_t n, int tanh_);
+    /* dst[i] = src[2 i] (a stride-2 polyphase row); dst[i] = src[(i + c) >> 1], c 0 or 1
+     * (a row upsampled 2x by nearest); i < n */
+    void (*take2)(float *restrict dst, const float *restrict src, int n);
+    void (*dup2)(float *restrict dst, const float *restrict src, int n, int c);
 } cpu_kern;
 
 extern const cpu_kern cpu_kern_generic;
