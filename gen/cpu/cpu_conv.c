@@ -36,12 +36,26 @@ static int roundup(int n, int m)
     return (n + m - 1) / m * m;
 }
 
+/* Flat pixels per forward block of the kernel for ocb output channels. */
+static int block_of(const cpu_kern *k, int ocb)
+{
+    return ocb == 8 ? k->block8 : ocb == 3 ? k->block3 : k->block4;
+}
+
+/* Output channels per forward block: 8 where the kernel has them and they divide, 3 for
+ * RGB outputs (a 4-channel block would compute a quarter for nothing), else 4. */
+static int ocb_for(const cpu_kern *k, int oc)
+{
+    return k->ocb8 && oc % 8 == 0 ? 8 : oc == 3 ? 3 : 4;
+}
+
 void cpu_conv_plan_init(cpu_conv_plan *cp, const gen_conv2d_desc *d, int backward,
                         const cpu_kern *k, int nthreads, size_t *scratch_len)
 {
     memset(cp, 0, sizeof(*cp));
     const int s = d->stride, K = d->k;
-    const int blockmax = k->block8 > k->block4 ? k->block8 : k->block4;
+    int blockmax = k->block8 > k->block4 ? k->block8 : k->block4;
+    if (k->block3 > blockmax) blockmax = k->block3;
     cp->s = s;
     cp->hp = d->ih + 2 * d->pad;
     cp->wp = d->iw + 2 * d->pad;
@@ -78,9 +92,9 @@ void cpu_conv_plan_init(cpu_conv_plan *cp, const gen_conv2d_desc *d, int backwar
             for (int kx = 0; kx < K; kx++, t++)
                 cp->toff[t] = (int)((i * s * s + (ky % s) * s + kx % s) * cp->psb +
                                     (size_t)(ky / s) * cp->wq + (size_t)(kx / s));
-    cp->ocb = k->ocb8 && d->oc % 8 == 0 ? 8 : 4;
+    cp->ocb = ocb_for(k, d->oc);
     cp->ocp = roundup(d->oc, cp->ocb);
-    int blk = cp->ocb == 8 ? k->block8 : k->block4;
+    int blk = block_of(k, cp->ocb);
     cp->nblocks = (cp->nj + blk - 1) / blk;
     size_t off = 0;
     cp->off_in = off;
@@ -106,7 +120,7 @@ void cpu_conv_plan_init(cpu_conv_plan *cp, const gen_conv2d_desc *d, int backwar
                                            (size_t)(cp->kh - 1 - dx));
         cp->bd_ocb = k->ocb8 && cp->nplanes % 8 == 0 ? 8 : 4;
         cp->bd_ocp = roundup(cp->nplanes, cp->bd_ocb);
-        int bblk = cp->bd_ocb == 8 ? k->block8 : k->block4;
+        int bblk = block_of(k, cp->bd_ocb);
         cp->bd_nblocks = (int)((cp->ps + bblk - 1) / bblk);
         cp->off_dout = off;
         off += (size_t)cp->dw_ocp * cp->dstride;
@@ -283,7 +297,7 @@ void cpu_conv_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *
     const float *b = d->has_bias && nd->t[3].buf ? cpu_ptr(nd->t[3]) : NULL;
     float *P = scratch + cp->off_in, *wpk = scratch + cp->off_w;
     pack_weights(w, d->oc, cp->taps, cp->ocb, cp->ocp, wpk);
-    const int blk = cp->ocb == 8 ? be->k->block8 : be->k->block4;
+    const int blk = block_of(be->k, cp->ocb);
     const size_t used = (size_t)cp->nplanes * cp->psb, stride = align16(cp->in_len);
     const int workers = cp->nbands ? be->nthreads : 1;
     /* the slack after the planes, which garbage columns read, is zero */

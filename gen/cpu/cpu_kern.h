@@ -24,7 +24,7 @@ typedef struct cpu_conv_args {
     const float *wpk; /* packed weights: [ocp / ocb][taps][ocb] */
     const int *toff;  /* taps offsets into `in` */
     int taps;
-    int ocb;           /* output channels per block: the kernel's ocb8 or 4 */
+    int ocb;           /* output channels per block: the kernel's ocb8, 4, or 3 (RGB) */
     int oc, ocp;       /* output channels stored, and rounded up to ocb */
     int oh, ow, wq;    /* output rows and columns stored; flat row pitch */
     float *out;        /* (oc, oh, ow) */
@@ -46,8 +46,10 @@ typedef struct cpu_kern {
     int ocb8;        /* 8 when the forward has an 8-channel kernel, else 0 */
     int block8;      /* flat pixels per forward block of the 8-channel kernel */
     int block4;      /* flat pixels per forward block of the 4-channel kernel */
+    int block3;      /* ... and of the 3-channel one (the generator's RGB output layer) */
     int dw_ocb, dw_tb;
-    /* Forward blocks [jb0, jb1) of block8 or block4 pixels (a->ocb), all channel blocks. */
+    /* Forward blocks [jb0, jb1) of block8, block4 or block3 pixels (a->ocb), all channel
+     * blocks. */
     void (*conv_fwd)(const cpu_conv_args *a, int jb0, int jb1);
     /* Weight gradient of output channel block ob (dw_ocb channels), tap blocks [tb0, tb1)
      * (dw_tb taps each), over flat pixels [j0, j1) (multiples of vw): acc[o * tapsp + t] +=

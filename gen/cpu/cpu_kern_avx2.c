@@ -10,6 +10,7 @@
 #define CAT_STR(x) "avx2"
 #define NV8        0
 #define NV4        3
+#define NV3        3
 #define DW_OCB     4
 #define DW_TB      2
 #include "gen/cpu/cpu_kern.inc"

@@ -10,6 +10,7 @@
 #define CAT_STR(x) "avx512"
 #define NV8        3
 #define NV4        6
+#define NV3        7
 #define DW_OCB     4
 #define DW_TB      6
 #include "gen/cpu/cpu_kern.inc"
