@@ -88,7 +88,7 @@ static double time_conv(gen_backend *be, const gen_conv2d_desc *d, int reps)
     for (int pass = 0; pass < 2; pass++) {
         a.used = 0;
         t[0] = gen_arena_take(&a, d->n, d->oc, gen_conv2d_oh(d), gen_conv2d_ow(d));
-        t[1] = gen_arena_take(&a, d->n, d->ic, d->ih, d->iw);
+        t[1] = gen_arena_take(&a, d->n, d->ic, d->ih >> d->up2, d->iw >> d->up2);
         t[2] = gen_arena_take(&a, d->oc, d->ic, d->k, d->k);
         t[3] = gen_arena_take(&a, 1, d->oc, 1, 1);
         if (pass == 0 && gen_buf_create(be, a.used, &a.buf) < 0) return -1;
@@ -195,8 +195,12 @@ int cmd_bench(int argc, char **argv)
             {"res 3x3 4W->4W",
              2 * cfg.blocks,
              {1, 4 * W, h0 / 4, w0 / 4, 4 * W, 3, 1, 1, GEN_PAD_REFLECT, 0}},
-            {"dec0 3x3 4W->2W", 1, {1, 4 * W, h0 / 2, w0 / 2, 2 * W, 3, 1, 1, GEN_PAD_REFLECT, 0}},
-            {"dec1 3x3 2W->W", 1, {1, 2 * W, h0, w0, W, 3, 1, 1, GEN_PAD_REFLECT, 0}},
+            /* dec0, dec1 read their input through the nearest 2x upsampling, as in the
+             * generator's inference graph (gen_conv2d_desc.up2) */
+            {"dec0 up2 3x3 4W->2W",
+             1,
+             {1, 4 * W, h0 / 2, w0 / 2, 2 * W, 3, 1, 1, GEN_PAD_REFLECT, 0, 1}},
+            {"dec1 up2 3x3 2W->W", 1, {1, 2 * W, h0, w0, W, 3, 1, 1, GEN_PAD_REFLECT, 0, 1}},
             {"out 9x9 W->3", 1, {1, W, h0, w0, 3, 9, 1, 4, GEN_PAD_REFLECT, 1}},
         };
         double total_s = 0, total_flop = 0;
@@ -222,9 +226,13 @@ int cmd_bench(int argc, char **argv)
             fprintf(out, "],\"conv_total_ms\":%.3f,\"conv_gflop\":%.4f", total_s * 1e3,
                     total_flop * 1e-9);
         else
-            fprintf(out, "  %-22s %5s %9.2f %9.2f %7.1f%%   (%.2f GFLOP per frame)\n\n", "all", "",
-                    total_s * 1e3, total_flop / total_s * 1e-9,
-                    100.0 * total_flop / total_s * 1e-9 / peak, total_flop * 1e-9);
+            fprintf(
+                out,
+                "  %-22s %5s %9.2f %9.2f %7.1f%%   (%.2f GFLOP per frame)\n"
+                "  (GFLOP counted as the layers define them; the cpu backend computes the up2\n"
+                "  layers as four 2x2 convolutions, 2.25x fewer, so they may pass the peak)\n\n",
+                "all", "", total_s * 1e3, total_flop / total_s * 1e-9,
+                100.0 * total_flop / total_s * 1e-9 / peak, total_flop * 1e-9);
     }
 
     if (cfg.json) fprintf(out, ",\"generator\":[");

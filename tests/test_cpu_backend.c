@@ -89,6 +89,27 @@ static void conv_case(gen_backend *a, gen_backend *b, double tol, int n, int ic,
     g_cases++;
 }
 
+/* Forward of a convolution of a nearest-2x input (d.up2: the input is stored at half size),
+ * which the cpu backend runs as four 2x2 phase convolutions when k = 3, pad 1. */
+static void conv_up_case(gen_backend *a, gen_backend *b, double tol, int n, int ic, int ih, int iw,
+                         int oc, int k, gen_pad_mode mode, int bias, uint64_t seed)
+{
+    conv_arg ca = {.d = {n, ic, ih, iw, oc, k, 1, k / 2, mode, bias, 1}};
+    vt_case c = {.record = rec_conv, .arg = &ca, .atol = tol, .rtol = tol, .nt = 4};
+    char name[160];
+    snprintf(name, sizeof(name), "conv2d up2 n%d ic%d %dx%d oc%d k%d mode%d bias%d", n, ic, ih, iw,
+             oc, k, (int)mode, bias);
+    c.name = name;
+    int out[4] = {n, oc, ih, iw}, in[4] = {n, ic, ih / 2, iw / 2}, w[4] = {oc, ic, k, k},
+        bb[4] = {1, oc, 1, 1};
+    memcpy(c.shape[0], out, sizeof(out));
+    memcpy(c.shape[1], in, sizeof(in));
+    memcpy(c.shape[2], w, sizeof(w));
+    memcpy(c.shape[3], bb, sizeof(bb));
+    vt_case_check(a, b, &c, seed);
+    g_cases++;
+}
+
 static void test_convs(gen_backend *cpu, gen_backend *ref)
 {
     uint64_t seed = 1;
@@ -328,6 +349,24 @@ static void test_banded(gen_backend *cpu, gen_backend *cpu1, gen_backend *cpu3, 
         conv_case(cpu, ref, 1e-4, 1, 16, 133, 90, 3, 9, 1, 4, (gen_pad_mode)mode, 1, 0, 0, seed++);
     }
     conv_case(cpu1, cpu3, 0, 2, 32, 150, 97, 16, 3, 1, 1, GEN_PAD_REFLECT, 1, 0, 0, seed++);
+    /* nearest-2x input, 3x3 (four phase convolutions, cpu_conv_up.c): every pad mode, in
+     * bands (half-size 40 rows, bands of 13), two images, 8 and 4 channels a block, an
+     * odd half-size width; 5x5 and 9x9 take the general path; the phase path against the
+     * general one (VRGEN_CPU_NO_UP3) and 1 against 3 threads (same bits) */
+    for (int mode = 0; mode < GEN_PAD_COUNT; mode++) {
+        conv_up_case(cpu, ref, 1e-4, 2, 32, 80, 600, 16, 3, (gen_pad_mode)mode, 1, seed++);
+        conv_up_case(cpu, ref, 1e-4, 1, 5, 14, 22, 6, 3, (gen_pad_mode)mode, 0, seed++);
+    }
+    conv_up_case(cpu, ref, 1e-4, 1, 4, 12, 16, 3, 5, GEN_PAD_REFLECT, 1, seed++);
+    conv_up_case(cpu, ref, 1e-4, 1, 4, 12, 16, 8, 9, GEN_PAD_CIRCULAR_X, 1, seed++);
+    setenv("VRGEN_CPU_NO_UP3", "1", 1);
+    gen_backend *plain = make_cpu(NULL, NULL);
+    unsetenv("VRGEN_CPU_NO_UP3");
+    if (plain) {
+        conv_up_case(cpu, plain, 1e-5, 1, 32, 80, 600, 16, 3, GEN_PAD_REFLECT, 1, seed++);
+        gen_backend_destroy(&plain);
+    }
+    conv_up_case(cpu1, cpu3, 0, 2, 32, 80, 600, 16, 3, GEN_PAD_CIRCULAR_X, 1, seed++);
     /* wide rows: 512 KiB would be 3 rows, the band is its minimum (two halos), 6 bands */
     conv_case(cpu, ref, 1e-4, 1, 32, 60, 1100, 8, 3, 1, 1, GEN_PAD_REFLECT, 1, 0, 0, seed++);
     conv_case(cpu1, cpu3, 0, 1, 32, 60, 1100, 8, 3, 1, 1, GEN_PAD_REFLECT, 1, 0, 0, seed++);

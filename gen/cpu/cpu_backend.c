@@ -150,8 +150,7 @@ static int cpu_compile(gen_prog *p)
         if (pl->skip) continue;
         size_t need = 0;
         if (nd->op == GEN_OP_CONV2D_FWD || nd->op == GEN_OP_CONV2D_BWD) {
-            cpu_conv_plan_init(&pl->conv, &nd->conv, nd->op == GEN_OP_CONV2D_BWD, be->k,
-                               be->nthreads, &need);
+            cpu_conv_plan_init(&pl->conv, &nd->conv, nd->op == GEN_OP_CONV2D_BWD, be, &need);
             pl->fast = 1;
         } else if (cpu_ops_supported(nd)) {
             pl->fast = 1;
@@ -231,6 +230,8 @@ int gen_cpu_backend_create(const gen_backend_config *cfg, gen_backend **out)
     be->base.kind = GEN_BACKEND_CPU;
     be->k = cpu_kern_select();
     be->profile = getenv("VRGEN_CPU_PROFILE") != NULL;
+    const char *no_up3 = getenv("VRGEN_CPU_NO_UP3");
+    be->no_up3 = no_up3 && *no_up3 && strcmp(no_up3, "0") != 0;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     const char *e = getenv("VRGEN_THREADS");
     if (e && atoi(e) > 0) n = atoi(e);

@@ -22,40 +22,18 @@
 #include "common/vg_assert.h"
 #include "gen/cpu/cpu_priv.h"
 
-#define DW_CHUNK    4096         /* most flat pixels one float sum of the weight gradient spans */
-#define DW_SLICE    8            /* tap blocks per weight-gradient item */
-#define BAND_FLOATS (128 * 1024) /* padded input per forward band, at least: 512 KiB */
-
-static size_t align16(size_t n)
-{
-    return (n + 15) & ~(size_t)15;
-}
-
-static int roundup(int n, int m)
-{
-    return (n + m - 1) / m * m;
-}
-
-/* Flat pixels per forward block of the kernel for ocb output channels. */
-static int block_of(const cpu_kern *k, int ocb)
-{
-    return ocb == 8 ? k->block8 : ocb == 3 ? k->block3 : k->block4;
-}
-
-/* Output channels per forward block: 8 where the kernel has them and they divide, 3 for
- * RGB outputs (a 4-channel block would compute a quarter for nothing), else 4. */
-static int ocb_for(const cpu_kern *k, int oc)
-{
-    return k->ocb8 && oc % 8 == 0 ? 8 : oc == 3 ? 3 : 4;
-}
+#define DW_CHUNK 4096 /* most flat pixels one float sum of the weight gradient spans */
+#define DW_SLICE 8    /* tap blocks per weight-gradient item */
 
 void cpu_conv_plan_init(cpu_conv_plan *cp, const gen_conv2d_desc *d, int backward,
-                        const cpu_kern *k, int nthreads, size_t *scratch_len)
+                        const cpu_backend *be, size_t *scratch_len)
 {
+    if (!backward && cpu_conv_up_plan(cp, d, be, scratch_len)) return;
+    const cpu_kern *k = be->k;
+    const int nthreads = be->nthreads;
     memset(cp, 0, sizeof(*cp));
     const int s = d->stride, K = d->k;
-    int blockmax = k->block8 > k->block4 ? k->block8 : k->block4;
-    if (k->block3 > blockmax) blockmax = k->block3;
+    const int blockmax = cpu_blockmax(k);
     cp->s = s;
     cp->hp = d->ih + 2 * d->pad;
     cp->wp = d->iw + 2 * d->pad;
@@ -76,7 +54,7 @@ void cpu_conv_plan_init(cpu_conv_plan *cp, const gen_conv2d_desc *d, int backwar
      * took 450 ms instead of 300. The backward, and inputs that fit one band, keep whole
      * planes. */
     const int halo = (blockmax + cp->wq - 1) / cp->wq + (K - 1) / s + 2;
-    cp->band = BAND_FLOATS / (cp->nplanes * cp->wq);
+    cp->band = CPU_BAND_FLOATS / (cp->nplanes * cp->wq);
     if (cp->band < 2 * halo) cp->band = 2 * halo;
     cp->brows = cp->band + halo;
     if (backward || cp->brows >= cp->hq) cp->brows = cp->hq;
@@ -92,21 +70,21 @@ void cpu_conv_plan_init(cpu_conv_plan *cp, const gen_conv2d_desc *d, int backwar
             for (int kx = 0; kx < K; kx++, t++)
                 cp->toff[t] = (int)((i * s * s + (ky % s) * s + kx % s) * cp->psb +
                                     (size_t)(ky / s) * cp->wq + (size_t)(kx / s));
-    cp->ocb = ocb_for(k, d->oc);
-    cp->ocp = roundup(d->oc, cp->ocb);
-    int blk = block_of(k, cp->ocb);
+    cp->ocb = cpu_ocb_for(k, d->oc);
+    cp->ocp = cpu_roundup(d->oc, cp->ocb);
+    int blk = cpu_block_of(k, cp->ocb);
     cp->nblocks = (cp->nj + blk - 1) / blk;
     size_t off = 0;
     cp->off_in = off;
-    off += align16(cp->in_len) * (cp->nbands ? (size_t)(nthreads < 1 ? 1 : nthreads) : 1);
+    off += cpu_align16(cp->in_len) * (cp->nbands ? (size_t)(nthreads < 1 ? 1 : nthreads) : 1);
     cp->off_w = off;
-    off += align16((size_t)cp->ocp * cp->taps);
+    off += cpu_align16((size_t)cp->ocp * cp->taps);
     if (backward) {
         cp->kh = (K + s - 1) / s;
         cp->dmargin = (size_t)(cp->kh - 1) * cp->wq + (size_t)(cp->kh - 1);
-        cp->dstride = align16(2 * cp->dmargin + cp->ps + (size_t)blockmax + 64);
-        cp->dw_ocp = roundup(d->oc, k->dw_ocb);
-        cp->tapsp = roundup(cp->taps, k->dw_tb);
+        cp->dstride = cpu_align16(2 * cp->dmargin + cp->ps + (size_t)blockmax + 64);
+        cp->dw_ocp = cpu_roundup(d->oc, k->dw_ocb);
+        cp->tapsp = cpu_roundup(cp->taps, k->dw_tb);
         cp->toff_dw = calloc((size_t)cp->tapsp, sizeof(int));
         VG_ASSERT(cp->toff_dw);
         memcpy(cp->toff_dw, cp->toff, sizeof(int) * (size_t)cp->taps);
@@ -119,17 +97,17 @@ void cpu_conv_plan_init(cpu_conv_plan *cp, const gen_conv2d_desc *d, int backwar
                     cp->toff_bd[t] = (int)(o * cp->dstride + (size_t)(cp->kh - 1 - dy) * cp->wq +
                                            (size_t)(cp->kh - 1 - dx));
         cp->bd_ocb = k->ocb8 && cp->nplanes % 8 == 0 ? 8 : 4;
-        cp->bd_ocp = roundup(cp->nplanes, cp->bd_ocb);
-        int bblk = block_of(k, cp->bd_ocb);
+        cp->bd_ocp = cpu_roundup(cp->nplanes, cp->bd_ocb);
+        int bblk = cpu_block_of(k, cp->bd_ocb);
         cp->bd_nblocks = (int)((cp->ps + bblk - 1) / bblk);
         cp->off_dout = off;
         off += (size_t)cp->dw_ocp * cp->dstride;
         cp->off_dacc = off;
-        off += align16((size_t)cp->dw_ocp * cp->tapsp * 2);
+        off += cpu_align16((size_t)cp->dw_ocp * cp->tapsp * 2);
         cp->off_bdw = off;
-        off += align16((size_t)cp->bd_ocp * cp->bd_taps);
+        off += cpu_align16((size_t)cp->bd_ocp * cp->bd_taps);
         cp->off_dp = off;
-        off += align16((size_t)cp->nplanes * cp->ps);
+        off += cpu_align16((size_t)cp->nplanes * cp->ps);
     }
     *scratch_len = off;
 }
@@ -291,14 +269,18 @@ static void band_item(void *ctx, int item, int worker)
 
 void cpu_conv_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *nd, float *scratch)
 {
+    if (cp->up3) {
+        cpu_conv_up_forward(be, cp, nd, scratch);
+        return;
+    }
     const gen_conv2d_desc *d = &nd->conv;
     float *out = cpu_ptr(nd->t[0]);
     const float *in = cpu_ptr(nd->t[1]), *w = cpu_ptr(nd->t[2]);
     const float *b = d->has_bias && nd->t[3].buf ? cpu_ptr(nd->t[3]) : NULL;
     float *P = scratch + cp->off_in, *wpk = scratch + cp->off_w;
     pack_weights(w, d->oc, cp->taps, cp->ocb, cp->ocp, wpk);
-    const int blk = block_of(be->k, cp->ocb);
-    const size_t used = (size_t)cp->nplanes * cp->psb, stride = align16(cp->in_len);
+    const int blk = cpu_block_of(be->k, cp->ocb);
+    const size_t used = (size_t)cp->nplanes * cp->psb, stride = cpu_align16(cp->in_len);
     const int workers = cp->nbands ? be->nthreads : 1;
     /* the slack after the planes, which garbage columns read, is zero */
     for (int wk = 0; wk < workers; wk++)
@@ -368,7 +350,7 @@ static void dw_item(void *ctx, int item, int worker)
     const int ntb = cp->tapsp / j->k->dw_tb, nslices = (ntb + DW_SLICE - 1) / DW_SLICE;
     const int ob = item / nslices, tb0 = item % nslices * DW_SLICE;
     const int tb1 = tb0 + DW_SLICE < ntb ? tb0 + DW_SLICE : ntb;
-    const int end = roundup(cp->nj, j->k->vw);
+    const int end = cpu_roundup(cp->nj, j->k->vw);
     for (int c = 0; c < end; c += j->jlen)
         j->k->conv_dw(&a, ob, tb0, tb1, c, c + j->jlen < end ? c + j->jlen : end, j->dacc);
 }
@@ -450,8 +432,8 @@ void cpu_conv_backward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node 
     j.P = scratch + cp->off_in;
     j.dp = scratch + cp->off_dp;
     j.acc = nd->acc;
-    const int end = roundup(cp->nj, be->k->vw), nchunks = (end + DW_CHUNK - 1) / DW_CHUNK;
-    j.jlen = roundup((end + nchunks - 1) / nchunks, be->k->vw);
+    const int end = cpu_roundup(cp->nj, be->k->vw), nchunks = (end + DW_CHUNK - 1) / DW_CHUNK;
+    j.jlen = cpu_roundup((end + nchunks - 1) / nchunks, be->k->vw);
     const int ntb = cp->tapsp / be->k->dw_tb;
     const int dw_items = cp->dw_ocp / be->k->dw_ocb * ((ntb + DW_SLICE - 1) / DW_SLICE);
     float *wbd = scratch + cp->off_bdw;

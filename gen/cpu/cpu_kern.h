@@ -29,6 +29,7 @@ typedef struct cpu_conv_args {
     int oh, ow, wq;    /* output rows and columns stored; flat row pitch */
     float *out;        /* (oc, oh, ow) */
     const float *bias; /* (oc) or NULL */
+    size_t ostride;    /* floats between output planes; 0: oh * ow */
 } cpu_conv_args;
 
 /* Weight gradient: dw[o][t] += sum_j dout[o][j] * in[toff[t] + j] over a j range. */
@@ -72,6 +73,8 @@ typedef struct cpu_kern {
      * (a row upsampled 2x by nearest); i < n */
     void (*take2)(float *restrict dst, const float *restrict src, int n);
     void (*dup2)(float *restrict dst, const float *restrict src, int n, int c);
+    /* dst[2 i] = a[i], dst[2 i + 1] = b[i], i < n (two column phases into one row) */
+    void (*zip2)(float *restrict dst, const float *restrict a, const float *restrict b, int n);
 } cpu_kern;
 
 extern const cpu_kern cpu_kern_generic;

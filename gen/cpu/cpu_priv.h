@@ -19,7 +19,8 @@ typedef struct cpu_backend {
      * compile to the largest program's need. */
     float *scratch;
     size_t scratch_len;
-    int profile;                    /* VRGEN_CPU_PROFILE: time every node, print at destroy */
+    int no_up3;  /* VRGEN_CPU_NO_UP3: nearest-2x 3x3 convolutions take the general path */
+    int profile; /* VRGEN_CPU_PROFILE: time every node, print at destroy */
     double prof_s[GEN_OP_COUNT][2]; /* seconds per op: [0] fast kernels, [1] reference */
     long prof_n[GEN_OP_COUNT][2];
 } cpu_backend;
@@ -43,7 +44,13 @@ typedef struct cpu_conv_plan {
     size_t psb;      /* plane stride the taps use: brows * wq (brows = hq: whole planes) */
     size_t in_len;   /* padded input floats, slack included (per worker in bands) */
     int nbands;      /* forward in bands: bands, each padded and computed by one worker */
-    int taps, *toff; /* forward taps: ic * k * k */
+    /* forward of a 3x3, pad 1 convolution of a nearest-2x input (cpu_conv_up.c): four 2x2
+     * convolutions of the half-size input, one per output phase */
+    int up3;
+    int qh, qw;              /* the half-size input, and each phase's output */
+    int trows;               /* rows of a band's phase outputs */
+    size_t off_tmp, tmp_len; /* per worker: 4 phases x ocp planes of trows x qw floats */
+    int taps, *toff;         /* forward taps: ic * k * k */
     int ocb, ocp, nj, nblocks;
     size_t off_in, off_w; /* scratch: padded input, packed weights */
     /* backward */
@@ -70,10 +77,49 @@ typedef struct cpu_prog {
 /* cpu_backend.c: 64-byte aligned floats (huge pages for big blocks); free() them. */
 float *cpu_alloc(size_t nfloats);
 
+/* Padded input per forward band of a convolution, at least (cpu_conv.c): 512 KiB. */
+#define CPU_BAND_FLOATS (128 * 1024)
+
+static inline size_t cpu_align16(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+static inline int cpu_roundup(int n, int m)
+{
+    return (n + m - 1) / m * m;
+}
+
+/* Flat pixels per forward block of the kernel for ocb output channels, and the most. */
+static inline int cpu_block_of(const cpu_kern *k, int ocb)
+{
+    return ocb == 8 ? k->block8 : ocb == 3 ? k->block3 : k->block4;
+}
+
+static inline int cpu_blockmax(const cpu_kern *k)
+{
+    int m = k->block8 > k->block4 ? k->block8 : k->block4;
+    return k->block3 > m ? k->block3 : m;
+}
+
+/* Output channels per forward block: 8 where the kernel has them and they divide, 3 for
+ * RGB outputs (a 4-channel block would compute a quarter for nothing), else 4. */
+static inline int cpu_ocb_for(const cpu_kern *k, int oc)
+{
+    return k->ocb8 && oc % 8 == 0 ? 8 : oc == 3 ? 3 : 4;
+}
+
 /* cpu_conv.c */
 void cpu_conv_plan_init(cpu_conv_plan *cp, const gen_conv2d_desc *d, int backward,
-                        const cpu_kern *k, int nthreads, size_t *scratch_len);
+                        const cpu_backend *be, size_t *scratch_len);
 void cpu_conv_plan_fini(cpu_conv_plan *cp);
+/* cpu_conv_up.c: plans the forward of d as four phase convolutions when d is a 3x3, pad 1,
+ * stride 1 convolution of a nearest-2x input (d->up2) of even size; returns 0 (and plans
+ * nothing) otherwise. */
+int cpu_conv_up_plan(cpu_conv_plan *cp, const gen_conv2d_desc *d, const cpu_backend *be,
+                     size_t *scratch_len);
+void cpu_conv_up_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *nd,
+                         float *scratch);
 void cpu_conv_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *nd, float *scratch);
 void cpu_conv_backward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *nd,
                        float *scratch);
