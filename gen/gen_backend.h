@@ -9,6 +9,9 @@
  *
  * Backends: the plain-C reference (tests), Vulkan (the product, GPUs), and the fast
  * native CPU backend (gen/cpu/, for machines whose only Vulkan device is a CPU).
+ * Threads: a backend's programs are compiled and run by one thread at a time (the cpu
+ * backend's thread pool and convolution scratch serve all its programs); threads that
+ * work at once use backends of their own.
  */
 #ifndef GEN_BACKEND_H
 #define GEN_BACKEND_H
