@@ -9,9 +9,10 @@
  *
  * Backends: the plain-C reference (tests), Vulkan (the product, GPUs), and the fast
  * native CPU backend (gen/cpu/, for machines whose only Vulkan device is a CPU).
- * Threads: a backend's programs are compiled and run by one thread at a time (the cpu
- * backend's thread pool and convolution scratch serve all its programs); threads that
- * work at once use backends of their own.
+ * Threads: a cpu backend's programs are compiled and run by one thread at a time (its
+ * thread pool and convolution scratch serve all its programs), so threads that work at
+ * once use cpu backends of their own; the Vulkan backend lets a second thread run
+ * programs on a queue of its own (gen_vk_use_side_queue, gen_vk.h).
  */
 #ifndef GEN_BACKEND_H
 #define GEN_BACKEND_H
