@@ -367,6 +367,19 @@ static void test_banded(gen_backend *cpu, gen_backend *cpu1, gen_backend *cpu3, 
         gen_backend_destroy(&plain);
     }
     conv_up_case(cpu1, cpu3, 0, 2, 32, 80, 600, 16, 3, GEN_PAD_CIRCULAR_X, 1, seed++);
+    /* 3x3 stride 1 of 2048 tiles and more runs by Winograd F(2x2, 3x3) (cpu_conv_wino.c;
+     * the cases above and below too): odd height and width (the last tile row and column
+     * cut), two chunks of tiles a row, every pad mode; against the direct path
+     * (VRGEN_CPU_NO_WINO) */
+    for (int mode = 0; mode < GEN_PAD_COUNT; mode++)
+        conv_case(cpu, ref, 1e-4, 1, 16, 71, 301, 8, 3, 1, 1, (gen_pad_mode)mode, 1, 0, 0, seed++);
+    setenv("VRGEN_CPU_NO_WINO", "1", 1);
+    gen_backend *direct = make_cpu(NULL, NULL);
+    unsetenv("VRGEN_CPU_NO_WINO");
+    if (direct) {
+        conv_case(cpu, direct, 1e-4, 2, 64, 90, 160, 64, 3, 1, 1, GEN_PAD_REFLECT, 0, 0, 0, seed++);
+        gen_backend_destroy(&direct);
+    }
     /* wide rows: 512 KiB would be 3 rows, the band is its minimum (two halos), 6 bands */
     conv_case(cpu, ref, 1e-4, 1, 32, 60, 1100, 8, 3, 1, 1, GEN_PAD_REFLECT, 1, 0, 0, seed++);
     conv_case(cpu1, cpu3, 0, 1, 32, 60, 1100, 8, 3, 1, 1, GEN_PAD_REFLECT, 1, 0, 0, seed++);

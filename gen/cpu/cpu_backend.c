@@ -232,6 +232,8 @@ int gen_cpu_backend_create(const gen_backend_config *cfg, gen_backend **out)
     be->profile = getenv("VRGEN_CPU_PROFILE") != NULL;
     const char *no_up3 = getenv("VRGEN_CPU_NO_UP3");
     be->no_up3 = no_up3 && *no_up3 && strcmp(no_up3, "0") != 0;
+    const char *no_wino = getenv("VRGEN_CPU_NO_WINO");
+    be->no_wino = no_wino && *no_wino && strcmp(no_wino, "0") != 0;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     const char *e = getenv("VRGEN_THREADS");
     if (e && atoi(e) > 0) n = atoi(e);

@@ -29,6 +29,7 @@ void cpu_conv_plan_init(cpu_conv_plan *cp, const gen_conv2d_desc *d, int backwar
                         const cpu_backend *be, size_t *scratch_len)
 {
     if (!backward && cpu_conv_up_plan(cp, d, be, scratch_len)) return;
+    if (!backward && cpu_conv_wino_plan(cp, d, be, scratch_len)) return;
     const cpu_kern *k = be->k;
     const int nthreads = be->nthreads;
     memset(cp, 0, sizeof(*cp));
@@ -271,6 +272,10 @@ void cpu_conv_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *
 {
     if (cp->up3) {
         cpu_conv_up_forward(be, cp, nd, scratch);
+        return;
+    }
+    if (cp->wino) {
+        cpu_conv_wino_forward(be, cp, nd, scratch);
         return;
     }
     const gen_conv2d_desc *d = &nd->conv;

@@ -75,6 +75,12 @@ typedef struct cpu_kern {
     void (*dup2)(float *restrict dst, const float *restrict src, int n, int c);
     /* dst[2 i] = a[i], dst[2 i + 1] = b[i], i < n (two column phases into one row) */
     void (*zip2)(float *restrict dst, const float *restrict a, const float *restrict b, int n);
+    /* Winograd F(2x2, 3x3) transforms of one row of tiles (cpu_conv_wino.c): the input, from
+     * the even and odd columns of four padded rows, into V[xi * vs + t]; the output, from
+     * M[xi * ms + t], into rows y[0] (tile row 0, even columns), y[1] (row 0, odd), y[2],
+     * y[3] (row 1), bias added */
+    void (*wino_in)(const float *const e[4], const float *const o[4], int n, float *V, size_t vs);
+    void (*wino_out)(const float *M, size_t ms, int n, float bias, float *const y[4]);
 } cpu_kern;
 
 extern const cpu_kern cpu_kern_generic;

@@ -20,6 +20,7 @@ typedef struct cpu_backend {
     float *scratch;
     size_t scratch_len;
     int no_up3;  /* VRGEN_CPU_NO_UP3: nearest-2x 3x3 convolutions take the general path */
+    int no_wino; /* VRGEN_CPU_NO_WINO: 3x3 convolutions without Winograd */
     int profile; /* VRGEN_CPU_PROFILE: time every node, print at destroy */
     double prof_s[GEN_OP_COUNT][2]; /* seconds per op: [0] fast kernels, [1] reference */
     long prof_n[GEN_OP_COUNT][2];
@@ -50,7 +51,12 @@ typedef struct cpu_conv_plan {
     int qh, qw;              /* the half-size input, and each phase's output */
     int trows;               /* rows of a band's phase outputs */
     size_t off_tmp, tmp_len; /* per worker: 4 phases x ocp planes of trows x qw floats */
-    int taps, *toff;         /* forward taps: ic * k * k */
+    /* forward of a 3x3, pad 1 convolution by Winograd F(2x2, 3x3) (cpu_conv_wino.c) */
+    int wino;
+    int th, tw;                  /* tiles: rows, columns (band: tile rows per band) */
+    size_t vs, rowlen;           /* floats per V/M plane; per even/odd padded half-row */
+    size_t w_row, w_v, w_m, w_y; /* offsets in a worker's part (tmp_len floats) */
+    int taps, *toff;             /* forward taps: ic * k * k */
     int ocb, ocp, nj, nblocks;
     size_t off_in, off_w; /* scratch: padded input, packed weights */
     /* backward */
@@ -118,6 +124,12 @@ void cpu_conv_plan_fini(cpu_conv_plan *cp);
  * nothing) otherwise. */
 int cpu_conv_up_plan(cpu_conv_plan *cp, const gen_conv2d_desc *d, const cpu_backend *be,
                      size_t *scratch_len);
+/* cpu_conv_wino.c: plans the forward of d by Winograd F(2x2, 3x3) when d is a 3x3, pad 1,
+ * stride 1 convolution of at least 2048 output tiles; returns 0 (plans nothing) otherwise. */
+int cpu_conv_wino_plan(cpu_conv_plan *cp, const gen_conv2d_desc *d, const cpu_backend *be,
+                       size_t *scratch_len);
+void cpu_conv_wino_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *nd,
+                           float *scratch);
 void cpu_conv_up_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *nd,
                          float *scratch);
 void cpu_conv_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_node *nd, float *scratch);
