@@ -160,9 +160,9 @@ static void pad_plane(void *ctx, int i, int worker)
                 if (x0 < 0) x0 = 0;
                 if (x1 > cp->wq) x1 = cp->wq;
                 if (x1 <= x0) {
-                } else if (u && s == 1) {
-                    /* row[X] = sr[(X - pad) >> 1]: from sr[(x0 - pad) >> 1], phase by parity */
-                    j->k->dup2(row + x0, sr + ((x0 - pad) >> 1), x1 - x0, (x0 - pad) & 1);
+                } else if (u && s == 1 && (x0 - pad) % 2 == 0) {
+                    /* row[X] = sr[(X - pad) >> 1] (x0 = pad: the interior starts on a pair) */
+                    j->k->dup2(row + x0, sr + (x0 - pad) / 2, x1 - x0);
                 } else if (u) {
                     for (int X = x0; X < x1; X++) row[X] = sr[(X * s + px - pad) >> 1];
                 } else if (s == 1) {

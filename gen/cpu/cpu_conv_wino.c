@@ -55,7 +55,8 @@ int cpu_conv_wino_plan(cpu_conv_plan *cp, const gen_conv2d_desc *d, const cpu_ba
     cp->ocp = d->oc;
     cp->taps = d->ic;
     const int blk = cpu_block_of(k, 8);
-    cp->vs = (size_t)cpu_roundup(bt * tw, blk); /* floats per channel plane of V and M */
+    /* floats per channel plane of V and M; the transforms run up to 15 past the tiles */
+    cp->vs = (size_t)cpu_roundup(bt * tw + 16, blk);
     cp->toff = malloc(sizeof(int) * (size_t)d->ic);
     VG_ASSERT(cp->toff);
     for (int i = 0; i < d->ic; i++) cp->toff[i] = (int)(i * cp->vs);

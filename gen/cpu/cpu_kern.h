@@ -69,16 +69,16 @@ typedef struct cpu_kern {
     void (*axpy)(float *y, const float *x, int n, float alpha);
     /* y = tanh(x) (tanh_ 1) or the logistic sigmoid (0), n floats; x and y may be the same */
     void (*act_smooth)(const float *x, float *y, size_t n, int tanh_);
-    /* dst[i] = src[2 i] (a stride-2 polyphase row); dst[i] = src[(i + c) >> 1], c 0 or 1
-     * (a row upsampled 2x by nearest); i < n */
+    /* dst[i] = src[2 i] (a stride-2 polyphase row); dst[i] = src[i >> 1] (a row upsampled
+     * 2x by nearest); i < n */
     void (*take2)(float *restrict dst, const float *restrict src, int n);
-    void (*dup2)(float *restrict dst, const float *restrict src, int n, int c);
+    void (*dup2)(float *restrict dst, const float *restrict src, int n);
     /* dst[2 i] = a[i], dst[2 i + 1] = b[i], i < n (two column phases into one row) */
     void (*zip2)(float *restrict dst, const float *restrict a, const float *restrict b, int n);
     /* Winograd F(2x2, 3x3) transforms of one row of tiles (cpu_conv_wino.c): the input, from
      * the even and odd columns of four padded rows, into V[xi * vs + t]; the output, from
      * M[xi * ms + t], into rows y[0] (tile row 0, even columns), y[1] (row 0, odd), y[2],
-     * y[3] (row 1), bias added */
+     * y[3] (row 1), bias added; both in whole vectors, up to VW - 1 floats past n */
     void (*wino_in)(const float *const e[4], const float *const o[4], int n, float *V, size_t vs);
     void (*wino_out)(const float *M, size_t ms, int n, float bias, float *const y[4]);
 } cpu_kern;
