@@ -161,11 +161,11 @@ static int cpu_compile(gen_prog *p)
         }
         if (need > cp->scratch_len) cp->scratch_len = need;
     }
-    if (cp->scratch_len > be->scratch_len) {
+    if (cp->scratch_len > be->scratch_len) { /* the programs compiled before keep theirs */
+        float *grown = cpu_alloc(cp->scratch_len);
+        if (!grown) goto nomem;
         free(be->scratch);
-        be->scratch_len = 0;
-        be->scratch = cpu_alloc(cp->scratch_len);
-        if (!be->scratch) goto nomem;
+        be->scratch = grown;
         be->scratch_len = cp->scratch_len;
         p->be->stats.mem_allocs++;
     }
