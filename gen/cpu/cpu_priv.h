@@ -31,6 +31,16 @@ typedef struct cpu_buf {
     float *data; /* 64-byte aligned */
 } cpu_buf;
 
+/* Elementwise loops that gain from wider vectors (the colour conversions) are built for
+ * AVX-512, AVX2 and the baseline, and the loader picks one (GCC and Clang function
+ * multiversioning). Those files are compiled without FP contraction, so the clones compute
+ * the same floats. */
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define CPU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CPU_CLONES
+#endif
+
 static inline float *cpu_ptr(gen_tensor t)
 {
     return ((cpu_buf *)t.buf)->data + t.off;
