@@ -121,7 +121,8 @@ static double time_generator(gen_backend *be, const bench_cfg *c, int w, int h, 
     gen_prog *p = NULL;
     double s = -1;
     if (gen_net_create(be, &nc, 0, &net) < 0) return -1;
-    if (gen_net_init(net, 1) == VG_OK && gen_graph_create(net, 1, h, w, 0, &g) == VG_OK &&
+    if (gen_net_init(net, 1) == VG_OK &&
+        gen_graph_create(net, 1, h, w, GEN_GRAPH_NO_FEATURE, &g) == VG_OK &&
         gen_prog_create(be, &p) == VG_OK) {
         gen_tensor in = gen_graph_input(g);
         float *frame = malloc(gen_tensor_len(in) * sizeof(float));

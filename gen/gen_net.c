@@ -468,9 +468,6 @@ static size_t aligned_len(const int *s)
     return (len + GEN_TENSOR_ALIGN - 1) / GEN_TENSOR_ALIGN * GEN_TENSOR_ALIGN;
 }
 
-/* Inference: activations share memory when their lifetimes do not overlap. An activation
- * lives from the layer that writes it to the last layer that reads it; the input, the
- * output and the feature live throughout. Offsets are chosen first fit. */
 /* VRGEN_NO_FUSE=1 also keeps instance norms out of place (tests). */
 static int norm_in_place_ok(void)
 {
@@ -478,6 +475,15 @@ static int norm_in_place_ok(void)
     return !(e && *e && strcmp(e, "0") != 0);
 }
 
+/*
+ * Inference: activations share memory when their lifetimes do not overlap. An activation
+ * lives from the layer that writes it to the last layer that reads it; the input and the
+ * output live to the end, and so does the feature unless the graph is GEN_GRAPH_NO_FEATURE.
+ * Placement is greedy by size (largest first, each at the lowest offset free over its
+ * lifetime), which lets the two largest (the full-size 16-channel activations of enc0 and
+ * dec1, which never live together) share one place: first fit in layer order left a gap
+ * too small for the second and cost 66 MB at 1080p.
+ */
 static size_t plan_inference(gen_graph *g, size_t *off)
 {
     gen_net *n = g->net;
@@ -494,7 +500,7 @@ static size_t plan_inference(gen_graph *g, size_t *off)
     first[0] = -1;
     last[0] = n->nl;
     last[output] = n->nl;
-    if (n->feature >= 0) last[n->feature] = n->nl;
+    if (n->feature >= 0 && !(g->flags & GEN_GRAPH_NO_FEATURE)) last[n->feature] = n->nl;
     /* a fused upsampling's output is never stored; its input lives until the convolution */
     int skip[MAX_ACTS] = {0}, alias[MAX_ACTS];
     for (int li = 0; li < n->nl; li++)
@@ -520,31 +526,47 @@ static size_t plan_inference(gen_graph *g, size_t *off)
         if (last[l->in] < last[l->out]) last[l->in] = last[l->out];
     }
 
-    size_t total = 0;
+    /* the activations that own memory, largest first (ties in layer order) */
+    int order[MAX_ACTS], no = 0;
     for (int a = 0; a < n->nacts; a++) {
-        if (skip[a] || alias[a] >= 0) { /* an alias comes after its input: placed already */
-            off[a] = alias[a] >= 0 ? off[alias[a]] : 0;
-            continue;
-        }
-        size_t len = aligned_len(g->shape[a]);
-        /* candidate offsets: 0 and the end of every live, already placed activation */
+        if (skip[a] || alias[a] >= 0) continue;
+        int i = no++;
+        for (; i > 0 && aligned_len(g->shape[order[i - 1]]) < aligned_len(g->shape[a]); i--)
+            order[i] = order[i - 1];
+        order[i] = a;
+    }
+    size_t total = 0;
+    for (int i = 0; i < no; i++) {
+        const int a = order[i];
+        const size_t len = aligned_len(g->shape[a]);
+        /* candidate offsets: 0 and the end of every placed activation that lives with it */
         size_t best = (size_t)-1;
-        for (int c = -1; c < a; c++) {
-            if (c >= 0 && (skip[c] || alias[c] >= 0)) continue;
-            size_t start = c < 0 ? 0 : off[c] + aligned_len(g->shape[c]);
-            if (c >= 0 && !(last[c] >= first[a] && first[c] <= last[a])) continue;
+        for (int c = -1; c < i; c++) {
+            const int ca = c < 0 ? -1 : order[c];
+            if (ca >= 0 && !(last[ca] >= first[a] && first[ca] <= last[a])) continue;
+            const size_t start = ca < 0 ? 0 : off[ca] + aligned_len(g->shape[ca]);
+            if (start >= best) continue;
             int clash = 0;
-            for (int b = 0; b < a && !clash; b++) {
-                if (skip[b] || alias[b] >= 0) continue;
-                int overlap_time = last[b] >= first[a] && first[b] <= last[a];
-                size_t bl = aligned_len(g->shape[b]);
-                if (overlap_time && off[b] < start + len && start < off[b] + bl) clash = 1;
+            for (int b = 0; b < i && !clash; b++) {
+                const int ba = order[b];
+                clash = last[ba] >= first[a] && first[ba] <= last[a] && off[ba] < start + len &&
+                        start < off[ba] + aligned_len(g->shape[ba]);
             }
-            if (!clash && start < best) best = start;
+            if (!clash) best = start;
         }
         off[a] = best;
         if (best + len > total) total = best + len;
     }
+    for (int i = 0; i < no; i++) /* no two activations that live together overlap */
+        for (int k = 0; k < i; k++) {
+            const int a = order[i], b = order[k];
+            VG_ASSERT(!(last[a] >= first[b] && first[a] <= last[b]) ||
+                      off[a] >= off[b] + aligned_len(g->shape[b]) ||
+                      off[b] >= off[a] + aligned_len(g->shape[a]));
+        }
+    /* an alias comes after its input (placed above); a fused upsampling is never stored */
+    for (int a = 0; a < n->nacts; a++)
+        if (skip[a] || alias[a] >= 0) off[a] = alias[a] >= 0 ? off[alias[a]] : 0;
     return total;
 }
 
@@ -715,7 +737,7 @@ gen_tensor gen_graph_output(const gen_graph *g)
 
 gen_tensor gen_graph_feature(const gen_graph *g)
 {
-    VG_ASSERT(g->net->feature >= 0);
+    VG_ASSERT(g->net->feature >= 0 && !(g->flags & GEN_GRAPH_NO_FEATURE));
     return g->act[g->net->feature];
 }
 

@@ -79,6 +79,9 @@ enum {
      * gen/gen_tile.h): the forward normalizes with gen_graph_norm_stats() as the caller
      * wrote them instead of computing them from the graph's own input. */
     GEN_GRAPH_FIXED_STATS = 2,
+    /* Inference whose caller never reads the feature (gen_graph_feature() refuses): its
+     * memory is reused once the decoder has read it (33 MB less at 1080p). */
+    GEN_GRAPH_NO_FEATURE = 4,
 };
 
 int gen_graph_create(gen_net *n, int batch, int h, int w, int flags, gen_graph **out);

@@ -121,8 +121,10 @@ int gen_tiler_create(gen_net *n, const gen_tile_plan *plan, gen_tensor in, gen_t
     t->plan = *plan;
     t->in = in;
     t->out = out;
-    int ret = gen_graph_create(n, 1, plan->th, plan->tw, GEN_GRAPH_FIXED_STATS, &t->tile);
-    if (ret == VG_OK) ret = gen_graph_create(n, 1, plan->est_h, plan->est_w, 0, &t->est);
+    int ret = gen_graph_create(n, 1, plan->th, plan->tw,
+                               GEN_GRAPH_FIXED_STATS | GEN_GRAPH_NO_FEATURE, &t->tile);
+    if (ret == VG_OK)
+        ret = gen_graph_create(n, 1, plan->est_h, plan->est_w, GEN_GRAPH_NO_FEATURE, &t->est);
     if (ret == VG_OK) {
         t->nnorm = gen_graph_norm_count(t->tile);
         ret = make_buffers(t);

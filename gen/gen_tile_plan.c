@@ -26,7 +26,7 @@ static int ceil4(int v)
 
 static size_t graph_bytes(const gen_net *n, int h, int w)
 {
-    return gen_net_graph_bytes(n, 1, h, w, GEN_GRAPH_FIXED_STATS);
+    return gen_net_graph_bytes(n, 1, h, w, GEN_GRAPH_FIXED_STATS | GEN_GRAPH_NO_FEATURE);
 }
 
 /* Tile extent along an axis of `len` pixels cut into k cores (multiples of 4, within 4 of

@@ -157,7 +157,8 @@ int pl_eval(gen_backend *be, gen_net *gen, const pl_eval_opts *o, pl_eval_result
         goto done;
     }
     size_t plane = (size_t)w * h;
-    if ((ret = gen_graph_create(gen, 1, h, w, 0, &g)) < 0 || (ret = gen_prog_create(be, &p)) < 0)
+    if ((ret = gen_graph_create(gen, 1, h, w, GEN_GRAPH_NO_FEATURE, &g)) < 0 ||
+        (ret = gen_prog_create(be, &p)) < 0)
         goto done;
     gen_graph_forward(g, p);
     if ((ret = gen_prog_compile(p)) < 0) goto done;

@@ -331,7 +331,7 @@ static int build_gpu(job *j, const gen_tile_plan *plan)
 {
     int ret;
     if (!j->o->identity && !plan &&
-        (ret = gen_graph_create(j->net, 1, j->nh, j->nw, 0, &j->graph)) < 0) {
+        (ret = gen_graph_create(j->net, 1, j->nh, j->nw, GEN_GRAPH_NO_FEATURE, &j->graph)) < 0) {
         if (ret == VG_ERR_DEVICE_OOM || ret == VG_ERR_NOMEM) return ret; /* retried in tiles */
         vg_error("vrgen stylize: %dx%d frames: cannot set up the generator (%s)", j->pw, j->ph,
                  vg_strerror(ret));
@@ -417,7 +417,8 @@ static int retry_smaller(int ret)
  * allocation refuses them. */
 static int setup_network_quiet(job *j)
 {
-    size_t budget = memory_budget(j), full = gen_net_graph_bytes(j->net, 1, j->nh, j->nw, 0);
+    size_t budget = memory_budget(j),
+           full = gen_net_graph_bytes(j->net, 1, j->nh, j->nw, GEN_GRAPH_NO_FEATURE);
     int ret, refused = VG_OK; /* why the last attempt failed: VG_ERR_LIMIT or out of memory */
     char b0[24], b1[24], b2[24];
     if (full <= budget) {

@@ -142,11 +142,11 @@ static diff compare(const float *a, const float *b, size_t n)
     return d;
 }
 
-static int untiled(gen_backend *be, gen_net *net, const float *pic, float *res)
+static int untiled_flags(gen_backend *be, gen_net *net, const float *pic, float *res, int flags)
 {
     gen_graph *g = NULL;
     gen_prog *p = NULL;
-    int ret = gen_graph_create(net, 1, FH, FW, 0, &g);
+    int ret = gen_graph_create(net, 1, FH, FW, flags, &g);
     if (ret == VG_OK) ret = gen_prog_create(be, &p);
     if (ret == VG_OK) {
         gen_graph_forward(g, p);
@@ -158,6 +158,55 @@ static int untiled(gen_backend *be, gen_net *net, const float *pic, float *res)
     gen_prog_destroy(&p);
     gen_graph_destroy(&g);
     return ret;
+}
+
+static int untiled(gen_backend *be, gen_net *net, const float *pic, float *res)
+{
+    return untiled_flags(be, net, pic, res, 0);
+}
+
+/* Inference graphs share memory between activations that do not live together. With
+ * GEN_GRAPH_NO_FEATURE the default generator at 1920x1080 needs exactly its largest live
+ * set, the input and enc0's output with enc1's (or dec0's output with dec1's): 3 + 16 + 8
+ * full-size planes, plus the norms' statistics; keeping the feature adds a 64-channel
+ * quarter-size tensor at most. The output is the same bits either way. */
+static void test_memory_plan(gen_backend *be)
+{
+    gen_net_config nc;
+    gen_net_config_default(&nc, GEN_NET_GENERATOR);
+    gen_net *net = NULL;
+    int ret = gen_net_create(be, &nc, 0, &net);
+    VT_CHECK(ret == VG_OK, "generator: %s", vg_strerror(ret));
+    if (ret < 0) return;
+    const size_t plane = (size_t)1920 * 1080 * sizeof(float), slack = (size_t)1 << 20;
+    const size_t live = (3 + 16 + 8) * plane, feature = 16 * plane / 4;
+    const size_t no_feature = gen_net_graph_bytes(net, 1, 1080, 1920, GEN_GRAPH_NO_FEATURE);
+    const size_t with_feature = gen_net_graph_bytes(net, 1, 1080, 1920, 0);
+    VT_CHECK(no_feature >= live && no_feature <= live + slack,
+             "1080p activations without the feature: %zu bytes, want %zu", no_feature, live);
+    VT_CHECK(with_feature <= live + feature + slack,
+             "1080p activations with the feature: %zu bytes, want <= %zu", with_feature,
+             live + feature);
+    printf("1080p generator activations: %.1f MB, %.1f MB keeping the feature\n", no_feature / 1e6,
+           with_feature / 1e6);
+    gen_net_destroy(&net);
+
+    nc.width = 8;
+    nc.blocks = 2;
+    size_t len = (size_t)3 * FH * FW;
+    float *pic = malloc(len * sizeof(float)), *a = malloc(len * sizeof(float));
+    float *b = malloc(len * sizeof(float));
+    make_picture(pic);
+    ret = gen_net_create(be, &nc, 0, &net);
+    if (ret == VG_OK) ret = gen_net_init(net, 11);
+    if (ret == VG_OK) ret = untiled_flags(be, net, pic, a, 0);
+    if (ret == VG_OK) ret = untiled_flags(be, net, pic, b, GEN_GRAPH_NO_FEATURE);
+    VT_CHECK(ret == VG_OK, "graphs with and without the feature: %s", vg_strerror(ret));
+    if (ret == VG_OK)
+        VT_CHECK(memcmp(a, b, len * sizeof(float)) == 0,
+                 "GEN_GRAPH_NO_FEATURE changes the generator's output");
+    gen_net_destroy(&net);
+    free(pic), free(a), free(b);
 }
 
 /* An inference graph fuses each nearest upsampling into the convolution after it
@@ -307,7 +356,7 @@ static void test_tiled(gen_backend *be, int wrap)
         if (pass == 0) VT_CHECK(gen_buf_create(be, a.used, &a.buf) == VG_OK, "frame buffer");
     }
     VT_CHECK(gen_tensor_upload(be, in, pic) == VG_OK, "upload");
-    size_t full = gen_net_graph_bytes(net, 1, FH, FW, 0);
+    size_t full = gen_net_graph_bytes(net, 1, FH, FW, GEN_GRAPH_NO_FEATURE); /* as stylize */
     diff d[2] = {{0, 0}, {0, 0}};
     for (int exact = 0; exact <= 1; exact++) {
         gen_tile_config cfg;
@@ -361,6 +410,7 @@ int main(void)
     if (ret < 0) return 1;
     test_fixed_stats(vk);
     test_fused_upsampling(vk);
+    test_memory_plan(vk);
     test_tiled(vk, 0);
     test_tiled(vk, 1);
     vt_check_validation(vk);

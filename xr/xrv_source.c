@@ -138,7 +138,8 @@ static int setup(xrv_source *s, const xrv_scene *scene)
     if (!s->graphs || !s->progs) return VG_ERR_NOMEM;
     for (int k = 0; k < s->o.nnets; k++) {
         if (scene->layout == XRV_LAYOUT_360) gen_net_set_pad(s->o.nets[k], GEN_PAD_CIRCULAR_X);
-        if ((ret = gen_graph_create(s->o.nets[k], 1, s->nh, s->nw, 0, &s->graphs[k])) < 0) {
+        if ((ret = gen_graph_create(s->o.nets[k], 1, s->nh, s->nw, GEN_GRAPH_NO_FEATURE,
+                                    &s->graphs[k])) < 0) {
             vg_error("vrgen view: %dx%d pictures: cannot set up model %d for live stylization "
                      "(%s); stylize the clip first with vrgen stylize and view the result",
                      s->pw, s->ph, k + 1, vg_strerror(ret));
