@@ -18,6 +18,7 @@
  * order); norms 2e-5 (float partial sums, double across chunks); generator as in
  * test_net_torch (2e-4 of each tensor's largest magnitude, 2e-3 relative).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "gen/gen_net.h"
@@ -25,12 +26,15 @@
 
 static int g_cases; /* cases run, printed so a silently empty loop shows */
 
+/* The instruction set the test runs with (VRGEN_CPU_ISA as ctest set it, or the best). */
+static char g_isa[32];
+
 static gen_backend *make_cpu(const char *threads, const char *isa)
 {
     gen_backend *be = NULL;
     gen_backend_config c = {.kind = GEN_BACKEND_CPU};
     if (threads) setenv("VRGEN_THREADS", threads, 1);
-    if (isa) setenv("VRGEN_CPU_ISA", isa, 1);
+    if (isa || g_isa[0]) setenv("VRGEN_CPU_ISA", isa ? isa : g_isa, 1);
     int ret = gen_backend_create(&c, &be);
     unsetenv("VRGEN_THREADS");
     unsetenv("VRGEN_CPU_ISA");
@@ -390,9 +394,16 @@ int main(void)
     gen_backend *ref = NULL;
     gen_backend_config rc = {.kind = GEN_BACKEND_REF};
     gen_backend_create(&rc, &ref);
+    const char *isa = getenv("VRGEN_CPU_ISA");
+    if (isa) snprintf(g_isa, sizeof(g_isa), "%s", isa);
     gen_backend *cpu = make_cpu(NULL, NULL), *cpu1 = make_cpu("1", NULL),
                 *cpu3 = make_cpu("3", NULL), *generic = make_cpu("2", "generic");
     if (!cpu || !cpu1 || !cpu3 || !generic) return 1;
+    if (g_isa[0] && !strstr(gen_backend_name(cpu), g_isa)) {
+        printf("test_cpu_backend: skipped: VRGEN_CPU_ISA=%s, which this CPU does not run (%s)\n",
+               g_isa, gen_backend_name(cpu));
+        return 77;
+    }
     printf("testing %s\n", gen_backend_name(cpu));
 
     test_convs(cpu, ref);

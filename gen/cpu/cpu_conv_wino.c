@@ -15,7 +15,8 @@
  * transforms M back into the output rows. (Chunks of 96 to 768 tiles, so that V and M
  * stay in L2, measured 12-25 % slower than whole bands of about 768 tiles.)
  * Only for inputs of 2048 tiles and more (the small crops of training stay on the direct
- * path). VRGEN_CPU_NO_WINO=1 when the backend is created turns this off.
+ * path); output channels in blocks of 8 (AVX-512) or 4 (AVX2, the portable kernels).
+ * VRGEN_CPU_NO_WINO=1 when the backend is created turns this off.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +33,9 @@ int cpu_conv_wino_plan(cpu_conv_plan *cp, const gen_conv2d_desc *d, const cpu_ba
 {
     const cpu_kern *k = be->k;
     const int th = (d->ih + 1) / 2, tw = (d->iw + 1) / 2;
-    if (be->no_wino || d->up2 || d->k != 3 || d->stride != 1 || d->pad != 1 || !k->ocb8 ||
-        d->oc % 8 || d->ic < 8 || (long)th * tw < WINO_MIN_TILES)
+    const int ocb = k->ocb8 && d->oc % 8 == 0 ? 8 : 4;
+    if (be->no_wino || d->up2 || d->k != 3 || d->stride != 1 || d->pad != 1 || d->oc % ocb ||
+        d->ic < 8 || (long)th * tw < WINO_MIN_TILES)
         return 0;
     const int nthreads = be->nthreads < 1 ? 1 : be->nthreads;
     memset(cp, 0, sizeof(*cp));
@@ -51,10 +53,10 @@ int cpu_conv_wino_plan(cpu_conv_plan *cp, const gen_conv2d_desc *d, const cpu_ba
     if (bt < 1) bt = 1;
     cp->band = bt;
     cp->nbands = (th + bt - 1) / bt;
-    cp->ocb = 8;
+    cp->ocb = ocb;
     cp->ocp = d->oc;
     cp->taps = d->ic;
-    const int blk = cpu_block_of(k, 8);
+    const int blk = cpu_block_of(k, ocb);
     /* floats per channel plane of V and M; the transforms run up to 15 past the tiles */
     cp->vs = (size_t)cpu_roundup(bt * tw + 16, blk);
     cp->toff = malloc(sizeof(int) * (size_t)d->ic);
@@ -81,9 +83,9 @@ int cpu_conv_wino_plan(cpu_conv_plan *cp, const gen_conv2d_desc *d, const cpu_ba
     return 1;
 }
 
-/* U[xi][ob][i][8] = (G g G^T)[a][b], xi = 4a + b, for the kernel's packed layout;
- * G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. */
-static void pack_u(const float *w, const gen_conv2d_desc *d, float *U)
+/* U[xi][ob][i][ocb] = (G g G^T)[a][b], xi = 4a + b, for the kernel's packed layout
+ * (ocb output channels a block); G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. */
+static void pack_u(const float *w, const gen_conv2d_desc *d, int ocb, float *U)
 {
     const int ic = d->ic, oc = d->oc;
     for (int o = 0; o < oc; o++)
@@ -100,7 +102,8 @@ static void pack_u(const float *w, const gen_conv2d_desc *d, float *U)
                 const float u[4] = {q[a][0], 0.5f * (q[a][0] + q[a][1] + q[a][2]),
                                     0.5f * (q[a][0] - q[a][1] + q[a][2]), q[a][2]};
                 for (int b = 0; b < 4; b++)
-                    U[((size_t)(4 * a + b) * oc + (o & ~7)) * ic + (size_t)i * 8 + (o & 7)] = u[b];
+                    U[((size_t)(4 * a + b) * oc + (o - o % ocb)) * ic + (size_t)i * ocb + o % ocb] =
+                        u[b];
             }
         }
 }
@@ -169,13 +172,13 @@ static void wino_band(void *ctx, int item, int worker)
         }
     /* M[xi][o][tile] = sum_i U[xi][o][i] V[xi][i][tile]: a 1x1 convolution per xi, the
      * band's tiles as one row */
-    const int blk = cpu_block_of(j->k, 8), nblk = (ntiles + blk - 1) / blk;
+    const int blk = cpu_block_of(j->k, cp->ocb), nblk = (ntiles + blk - 1) / blk;
     for (int xi = 0; xi < 16; xi++) {
         cpu_conv_args a = {V + (size_t)xi * ic * vs,
                            j->U + (size_t)xi * oc * ic,
                            cp->toff,
                            ic,
-                           8,
+                           cp->ocb,
                            oc,
                            oc,
                            1,
@@ -213,7 +216,7 @@ void cpu_conv_wino_forward(cpu_backend *be, const cpu_conv_plan *cp, const gen_n
     const float *in = cpu_ptr(nd->t[1]), *w = cpu_ptr(nd->t[2]);
     const float *bias = d->has_bias && nd->t[3].buf ? cpu_ptr(nd->t[3]) : NULL;
     float *U = scratch + cp->off_w;
-    pack_u(w, d, U);
+    pack_u(w, d, cp->ocb, U);
     wino_job j = {be->k, d, cp, NULL, NULL, U, bias, scratch + cp->off_tmp};
     for (int n = 0; n < d->n; n++) {
         j.in = in + (size_t)n * d->ic * d->ih * d->iw;
