@@ -43,10 +43,10 @@ CPU_CLONES static void y2r_row(void *ctx, int y, int worker)
         const int n = j->tw - x0 < Y2R_SPAN ? j->tw - x0 : Y2R_SPAN;
         for (int p = 0; p < 3; p++) {
             const int lw = p ? d->log2_cw : 0, lh = p ? d->log2_ch : 0;
-            const uint8_t *s = j->packed + d->offset[p] + (size_t)(py >> lh) * d->stride[p];
             float *cp = c[p];
             if (j->rotation == 0 && d->bits == 8 && x0 + n <= j->pw && lw <= 1) {
-                const uint8_t *sp = s + (x0 >> lw);
+                const uint8_t *sp =
+                    j->packed + d->offset[p] + (size_t)(py >> lh) * d->stride[p] + (x0 >> lw);
                 if (lw == 0)
                     for (int i = 0; i < n; i++) cp[i] = (float)sp[i];
                 else
