@@ -16,7 +16,11 @@ test -x "$dir/vrgen"
 # Leaks inside the Vulkan loader, Mesa's lavapipe and LLVM (driver-lifetime caches, not
 # vrgen's) are suppressed; everything else is reported.
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
+# ... and so that a leak report can name those libraries, they are never unloaded
+# (tests/sanitize/keep_libs.c, preloaded ahead of the ASan runtime).
+cc -shared -fPIC -O2 -o "$dir/keep_libs.so" tests/sanitize/keep_libs.c
+export LD_PRELOAD="$PWD/$dir/keep_libs.so"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:verify_asan_link_order=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 cd "$dir"
 start=$(date +%s)
