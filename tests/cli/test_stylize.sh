@@ -105,8 +105,8 @@ S clip.mp4 --resume -o seq/%03d.png && [ "$(ls seq | wc -l)" = 20 ] && [ "$(ffpr
 
 # SIGINT mid-run: a playable file up to where it got, exit 130
 gen -f lavfi -i testsrc2=s=160x120:r=25:d=60 -c:v libx264 long.mp4
-"$VRGEN" stylize -m model.safetensors --progress none long.mp4 -o int.mp4 & pid=$!
-sleep 2; kill -INT $pid; wait $pid; st=$?
+"$VRGEN" stylize -m model.safetensors --progress json long.mp4 -o int.mp4 2>int.json & pid=$!
+wait_done int.json 10; kill -INT $pid; wait $pid; st=$?
 n=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 int.mp4 2>/dev/null)
 [ $st = 130 ] && [ -n "$n" ] && [ "$n" -gt 0 ] && [ "$n" -lt 1500 ] && ok "SIGINT: playable file with $n frames, exit 130" || bad "SIGINT (exit $st, frames '$n')"
 

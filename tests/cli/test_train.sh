@@ -50,8 +50,8 @@ if [ $st = 130 ] && [ -f res.safetensors.ckpt ] && [ ! -f res.safetensors ]; the
 else
     bad "interruption (exit $st; files $(ls res.safetensors* 2>/dev/null))"
 fi
-"$VRGEN" train "${RES[@]}" --steps 400 -o sig.safetensors & pid=$!
-sleep 5; kill -INT $pid; wait $pid; st=$?
+"$VRGEN" train "${RES[@]}" --steps 100000 --progress json -o sig.safetensors 2>sig.json & pid=$!
+wait_done sig.json 50; kill -INT $pid; wait $pid; st=$?
 [ $st = 130 ] && [ -f sig.safetensors.ckpt ] && [ ! -f sig.safetensors ] && ok "SIGINT keeps a checkpoint, no model at the output" || bad "SIGINT (exit $st)"
 
 # bad inputs
