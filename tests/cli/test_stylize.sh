@@ -131,8 +131,26 @@ S -m nosuch.safetensors clip.mp4 -o m.mp4 2>err.txt; st=$?
 # the real clips in ../shared/media
 MEDIA=${VRGEN_MEDIA:-}
 if [ -n "$MEDIA" ] && [ -f "$MEDIA/tree.avi" ]; then
-    for f in tree.avi vtest.avi; do
-        S "$MEDIA/$f" --frames 8 -o "media_$f.mkv" && [ "$(probe "media_$f.mkv" v:0 stream=nb_frames)" != 0 ] && ok "real clip $f" || bad "real clip $f"
+    # with the default (embedded) model: every frame of the range out, the input's
+    # duration, and a picture (luma spread over a middle frame, not a flat field)
+    frames_of() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$@"; }
+    for c in "tree.avi:" "vtest.avi:-t 10"; do
+        f=${c%%:*} range=${c#*:}
+        # shellcheck disable=SC2086
+        "$VRGEN" stylize -q --progress none "$MEDIA/$f" $range -o "media_$f.mkv"; st=$?
+        # shellcheck disable=SC2086
+        ffmpeg -v error -y $range -i "$MEDIA/$f" -an -c:v ffv1 "ref_$f.mkv"
+        want=$(frames_of "ref_$f.mkv") got=$(frames_of "media_$f.mkv" 2>/dev/null)
+        dw=$(probe "ref_$f.mkv" v:0 format=duration) dg=$(probe "media_$f.mkv" v:0 format=duration 2>/dev/null)
+        spread=$(ffprobe -v error -f lavfi -i "movie=media_$f.mkv,signalstats" \
+          -show_entries frame_tags=lavfi.signalstats.YMIN,lavfi.signalstats.YMAX -of csv=p=0 2>/dev/null |
+          sed -n "$((want / 2))p" | awk -F, '{ print $2 - $1 }')
+        if [ $st = 0 ] && [ "$got" = "$want" ] && [ "${spread:-0}" -gt 60 ] &&
+          awk -v a="$dw" -v b="$dg" 'BEGIN { exit !(a - b < 0.2 && b - a < 0.2) }'; then
+            ok "real clip $f: $got frames as ffmpeg decodes them, ${dg}s, luma spread $spread"
+        else
+            bad "real clip $f (exit $st, frames $got of $want, duration $dg of $dw, luma spread '$spread')"
+        fi
     done
 else
     echo "skip: real clips (../shared/media absent)"
