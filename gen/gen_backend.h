@@ -85,8 +85,9 @@ void gen_backend_destroy(gen_backend **be);
 gen_backend_kind gen_backend_get_kind(const gen_backend *be);
 const char *gen_backend_name(const gen_backend *be); /* "vulkan (llvmpipe ...)", "ref" */
 void gen_backend_get_stats(const gen_backend *be, gen_backend_stats *st);
-/* Bytes of the memory heap tensors live in (Vulkan: the device-local heap); 0 when the
- * backend does not know (the reference backend uses host memory). */
+/* Bytes of the memory heap tensors live in (Vulkan: the device-local heap; cpu: half the
+ * host's memory, or of its cgroup limit); 0 when the backend does not know (the reference
+ * backend). */
 uint64_t gen_backend_heap_bytes(const gen_backend *be);
 /* While quiet, running out of device (or, on host-memory backends, host) memory in buffer
  * creation returns VG_ERR_DEVICE_OOM or VG_ERR_NOMEM without a log line: for callers that

@@ -20,6 +20,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gen/gen_net.h"
 #include "tests/vt_backend.h"
@@ -405,6 +406,14 @@ int main(void)
         return 77;
     }
     printf("testing %s\n", gen_backend_name(cpu));
+    /* tensors live in host memory: the heap (stylize's budget is half of it) is half the
+     * host's memory, so more than 4K frames' 0.9 GB of activations on any machine with 8 GB */
+    const uint64_t heap = gen_backend_heap_bytes(cpu);
+    const long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    VT_CHECK(heap > 0 && heap <= (uint64_t)pages * (uint64_t)psize / 2,
+             "cpu heap %llu bytes, want half the host memory or less (%ld pages of %ld)",
+             (unsigned long long)heap, pages, psize);
+    printf("heap %.1f GB (stylize's default generator budget %.1f GB)\n", heap / 1e9, heap / 2e9);
 
     test_convs(cpu, ref);
     test_banded(cpu, cpu1, cpu3, ref);

@@ -221,6 +221,21 @@ static const gen_backend_vtbl cpu_vtbl = {
     .prog_release = cpu_release,
 };
 
+/* The host memory this process may use: the physical memory, or the cgroup (v2) limit
+ * when that is lower (a container); 0 when unknown. */
+static uint64_t host_memory(void)
+{
+    const long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    uint64_t mem = pages > 0 && psize > 0 ? (uint64_t)pages * (uint64_t)psize : 0;
+    FILE *f = fopen("/sys/fs/cgroup/memory.max", "r");
+    if (f) {
+        unsigned long long lim;
+        if (fscanf(f, "%llu", &lim) == 1 && lim > 0 && (mem == 0 || lim < mem)) mem = lim;
+        fclose(f); /* "max": no limit */
+    }
+    return mem;
+}
+
 int gen_cpu_backend_create(const gen_backend_config *cfg, gen_backend **out)
 {
     *out = NULL;
@@ -245,6 +260,11 @@ int gen_cpu_backend_create(const gen_backend_config *cfg, gen_backend **out)
         return ret;
     }
     be->nthreads = cpu_pool_threads(be->pool);
+    /* Tensors live in host memory: the heap is half of it (the rest is left to the decoder,
+     * the encoder and everything else), so stylize's default budget for the generator,
+     * half the heap, is a quarter of the host's memory (6 GB on 24 GB; it was 1 GiB, as
+     * for an unknown heap, which tiled 4K frames, 7x slower) */
+    be->base.heap_bytes = host_memory() / 2;
     snprintf(be->base.name, sizeof(be->base.name), "cpu (%s, %d thread%s)", be->k->isa,
              be->nthreads, be->nthreads == 1 ? "" : "s");
     *out = &be->base;

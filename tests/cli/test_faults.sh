@@ -17,6 +17,9 @@ playable() { [ -f "$1" ] && [ -z "$(ffmpeg -v error -i "$1" -f null - 2>&1)" ]; 
 temps() { find "${1:-.}" -name '.*.vrgen-*' | wc -l; }
 
 gen -f lavfi -i testsrc2=s=64x48:r=25:d=40 -c:v libx264 -pix_fmt yuv420p -g 25 -movflags +faststart clip.mp4 || { echo "cannot make test clips"; exit 1; }
+# the signal cases: long enough (6000 frames, several seconds) that a run is always still
+# going when its signal comes, however fast the machine (clip.mp4 takes 0.5 s here)
+gen -f lavfi -i testsrc2=s=64x48:r=25:d=240 -c:v libx264 -pix_fmt yuv420p -g 25 long.mp4
 gen -f lavfi -i testsrc2=s=64x48:r=25:d=0.4 -c:v libx264 -pix_fmt yuv420p short.mp4
 gen -f lavfi -i testsrc2=s=320x240:r=25:d=0.4 -c:v libx264 -pix_fmt yuv420p s320.mp4
 "$VRGEN" train -q --style short.mp4 --content short.mp4 -o model.safetensors --ae-steps 2 --steps 1 --size 32 --batch 1 --width 4 --blocks 1 --dwidth 4 --progress none \
@@ -82,18 +85,18 @@ else
 fi
 
 # --- SIGKILL: nothing at the final name; the next run cleans up or resumes ---------------
-SB --progress json clip.mp4 -o k.mp4 2>prog.txt & pid=$!
+SB --progress json long.mp4 -o k.mp4 2>prog.txt & pid=$!
 wait_done prog.txt 50; kill -KILL $pid; wait $pid 2>/dev/null
 [ ! -e k.mp4 ] && [ "$(temps)" = 1 ] && ok "SIGKILL, video: nothing at k.mp4 (one stale temporary file)" || bad "SIGKILL video: $(ls -A)"
 S --progress none --frames 10 clip.mp4 -o k.mp4 2>err.txt && [ "$(temps)" = 0 ] && grep -q "left by an interrupted run" err.txt \
   && ok "the next run to k.mp4 removes the killed run's temporary file" || bad "stale temporary file after rerun: $(cat err.txt)"
-SB --progress json --frames 400 clip.mp4 -o kseq/%04d.png 2>prog.txt & pid=$!
+SB --progress json --frames 3000 long.mp4 -o kseq/%04d.png 2>prog.txt & pid=$!
 wait_done prog.txt 60; kill -KILL $pid; wait $pid 2>/dev/null
 good=1; for f in kseq/*.png; do ffprobe -v error "$f" >/dev/null 2>&1 || good=0; done
 k=$(ls kseq | wc -l)
-S --progress none --frames 400 --resume clip.mp4 -o kseq/%04d.png 2>/dev/null
-[ $good = 1 ] && [ "$k" -lt 400 ] && [ "$(ls kseq | wc -l)" = 400 ] && [ "$(temps kseq)" = 0 ] \
-  && ok "SIGKILL, PNG: $k whole frames, --resume completes all 400" || bad "SIGKILL PNG (good $good, $k, then $(ls kseq | wc -l), temps $(temps kseq))"
+S --progress none --frames 3000 --resume long.mp4 -o kseq/%04d.png 2>/dev/null
+[ $good = 1 ] && [ "$k" -lt 3000 ] && [ "$(ls kseq | wc -l)" = 3000 ] && [ "$(temps kseq)" = 0 ] \
+  && ok "SIGKILL, PNG: $k whole frames, --resume completes all 3000" || bad "SIGKILL PNG (good $good, $k, then $(ls kseq | wc -l), temps $(temps kseq))"
 TRB --ae-steps 200 --steps 200 --progress json -o tk.safetensors 2>prog.txt & pid=$!
 wait_done prog.txt 5; kill -KILL $pid; wait $pid 2>/dev/null
 [ ! -e tk.safetensors ] && [ -f tk.safetensors.ckpt ] && TR --ae-steps 200 --steps 200 --progress none --resume -o tk.safetensors 2>/dev/null \
@@ -102,10 +105,10 @@ wait_done prog.txt 5; kill -KILL $pid; wait $pid 2>/dev/null
 # --- SIGINT at several points: always a playable file at the final name, exit 130 --------
 for at in 1 7 60 300; do
   rm -f int.mp4
-  SB --progress json clip.mp4 -o int.mp4 2>prog.txt & pid=$!
+  SB --progress json long.mp4 -o int.mp4 2>prog.txt & pid=$!
   wait_done prog.txt $at; kill -INT $pid; wait $pid; st=$?
   n=$(frames int.mp4)
-  [ $st = 130 ] && playable int.mp4 && [ -n "$n" ] && [ "$n" -ge "$at" ] && [ "$n" -lt 1000 ] && [ "$(temps)" = 0 ] \
+  [ $st = 130 ] && playable int.mp4 && [ -n "$n" ] && [ "$n" -ge "$at" ] && [ "$n" -lt 6000 ] && [ "$(temps)" = 0 ] \
     && ok "SIGINT after frame $at: exit 130, playable, $n frames" || bad "SIGINT after frame $at (exit $st, frames '$n')"
 done
 
