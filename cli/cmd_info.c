@@ -62,8 +62,14 @@ int cmd_info(int argc, char **argv)
     if (auto_kind == GEN_BACKEND_CPU) {
         gen_backend *cpu = NULL;
         bc.kind = GEN_BACKEND_CPU;
-        if (gen_backend_create(&bc, &cpu) == VG_OK)
+        if (gen_backend_create(&bc, &cpu) == VG_OK) {
             printf("backend (auto): %s, because %s\n", gen_backend_name(cpu), why);
+            /* stylize's default --max-memory: half the heap, 1 GiB when unknown */
+            const uint64_t heap = gen_backend_heap_bytes(cpu);
+            printf("      tensors in host memory: generator budget %.1f GiB per frame "
+                   "(--max-memory), bigger frames run in tiles\n",
+                   heap ? (double)heap / 2 / (1 << 30) : 1.0);
+        }
         gen_backend_destroy(&cpu);
     } else {
         printf("backend (auto): %s, because %s\n",
