@@ -43,6 +43,16 @@ if "$VRGEN" info 2>&1 | grep -q "^backend (auto): cpu.*is a CPU implementation";
         echo "FAIL auto-probe-in-child: peak RSS $auto MB with the automatic choice, $cpu MB with cpu named"
         fail=1
     fi
+    # the cpu backend's budget comes from the host's memory (more than the old 1 GiB default
+    # on any machine with more than 4 GiB)
+    budget=$("$VRGEN" info 2>&1 | sed -n 's/.*generator budget \([0-9.]*\) GiB.*/\1/p')
+    total=$(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 / 4 }' /proc/meminfo)
+    if [ -n "$budget" ] && awk -v b="$budget" -v t="$total" 'BEGIN { exit !(b > 0 && b <= t + 0.1) }'; then
+        echo "ok cpu budget $budget GiB (a quarter of $(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo) GiB)"
+    else
+        echo "FAIL cpu budget: '$budget' GiB, want a quarter of the host memory ($total GiB) or less"
+        fail=1
+    fi
 else
     echo "ok auto-probe-in-child: skipped, the best Vulkan device is not a CPU implementation"
 fi
