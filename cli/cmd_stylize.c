@@ -82,7 +82,8 @@ static const vg_opt stylize_opts[] = {
      "no network: frames pass through unchanged (checks decode, colour and encode)"},
     {"max-memory", NULL, VG_OPT_SIZE, O(max_memory), "0", 0, 0, NULL, "SIZE",
      "device memory for the generator per frame, e.g. 512M or 2G; larger frames run in "
-     "tiles, blended without seams (default 0: half the device's memory heap)"},
+     "tiles, blended without seams (default 0: half the device's memory heap; cpu backend: a "
+     "quarter of the host's memory, see vrgen info)"},
     {"tile-stats", NULL, VG_OPT_ENUM, O(tile_stats), "exact", 0, 0, tile_stats_names, NULL,
      "tiled frames: norm statistics exact (as untiled, one pass per norm layer) or estimated "
      "from a downscaled copy (several times faster, approximate)"},
