@@ -4,8 +4,8 @@
  * - conv2d forward and backward (din with acc 0 and 1, dw, db, each gradient also absent)
  *   for every pad mode, kernels 1..9, every pad 0..k-1, strides 1 and 2, odd shapes and
  *   the generator's own layer shapes (which run the multi-block and 8-channel paths);
- * - the fast non-conv ops (instance norm with and without a fused activation, act, add,
- *   nearest upsampling) forward and backward;
+ * - the fast non-conv ops (instance norm with and without a fused activation or a fused
+ *   residual add after it, act, add, nearest upsampling) forward and backward;
  * - 1 thread against 3 threads (bit-identical by construction: every output element and
  *   every reduction group is computed by one thread in a fixed order; checked with 0
  *   tolerance), and the portable kernels against the best ones for this CPU;
@@ -153,7 +153,9 @@ static void test_convs(gen_backend *cpu, gen_backend *ref)
 
 typedef struct op_arg {
     int which; /* 0 norm+act fwd, 1 norm fwd, 2 norm bwd, 3 act fwd, 4 act bwd, 5 add,
-                  6 upsample fwd, 7 upsample bwd, 8 norm apply, 9 gram fwd, 10 gram bwd */
+                  6 upsample fwd, 7 upsample bwd, 8 norm apply, 9 gram fwd, 10 gram bwd,
+                  11 norm fwd then add (fused), 12 the same with the norm in place and the
+                  add's operands swapped */
     int act, acc;
 } op_arg;
 
@@ -196,6 +198,14 @@ static void rec_op(gen_prog *p, gen_tensor *t, const void *arg)
     case 10: /* df, dg, f */
         gen_gram_backward(p, t[0], t[1], t[2], a->acc);
         break;
+    case 11: /* z, stats, in, gamma, beta, y, r: y = norm(in); z = y + r */
+        gen_instnorm_forward(p, t[5], t[1], t[2], t[3], t[4]);
+        gen_add(p, t[0], t[5], t[6]);
+        break;
+    case 12: /* z, stats, in, gamma, beta, r: in = norm(in) in place; z = r + in */
+        gen_instnorm_forward(p, t[2], t[1], t[2], t[3], t[4]);
+        gen_add(p, t[0], t[5], t[2]);
+        break;
     }
 }
 
@@ -233,6 +243,11 @@ static void op_case(gen_backend *a, gen_backend *b, double tol, op_arg oa, int n
     case 9:
         nt = 2, sh[0] = gm, sh[1] = x;
         break;
+    case 11:
+    case 12:
+        nt = oa.which == 11 ? 7 : 6, sh[0] = x, sh[1] = st, sh[2] = x, sh[3] = pc, sh[4] = pc,
+        sh[5] = sh[6] = x;
+        break;
     case 10:
         nt = 3, sh[0] = x, sh[1] = gm, sh[2] = x;
         break;
@@ -244,7 +259,8 @@ static void op_case(gen_backend *a, gen_backend *b, double tol, op_arg oa, int n
         memcpy(vc.shape[i], sh[i], sizeof(int) * 4);
         vc.lo[i] = -1, vc.hi[i] = 1;
     }
-    vc.lo[oa.which <= 1 ? 2 : 0] = lo, vc.hi[oa.which <= 1 ? 2 : 0] = hi; /* the input */
+    const int input = oa.which <= 1 || oa.which >= 11 ? 2 : 0;
+    vc.lo[input] = lo, vc.hi[input] = hi;
     if (oa.which == 8) vc.lo[1] = 0.5f, vc.hi[1] = 1.5f;
     vt_case_check(a, b, &vc, seed);
     g_cases++;
@@ -257,7 +273,7 @@ static void test_ops(gen_backend *a, gen_backend *b, double scale)
     uint64_t seed = 1000;
     for (size_t si = 0; si < sizeof(shapes) / sizeof(shapes[0]); si++) {
         const int *s = shapes[si];
-        for (int which = 0; which <= 10; which++)
+        for (int which = 0; which <= 12; which++)
             for (int act = 0; act < (which == 0 || which == 3 || which == 4 ? GEN_ACT_COUNT : 1);
                  act++)
                 for (int acc = 0; acc <= 1; acc++) {

@@ -157,6 +157,9 @@ static int cpu_compile(gen_prog *p)
             if (!no_fuse && i + 1 < p->count && cpu_ops_can_fuse_act(nd, &p->nodes[i + 1])) {
                 pl->fuse_act = 1;
                 cp->plans[i + 1].skip = 1;
+            } else if (!no_fuse && i + 1 < p->count && cpu_ops_can_fuse_add(nd, &p->nodes[i + 1])) {
+                pl->fuse_add = 1;
+                cp->plans[i + 1].skip = 1;
             }
         }
         if (need > cp->scratch_len) cp->scratch_len = need;
@@ -193,7 +196,8 @@ static int cpu_submit(gen_prog *p)
         else if (nd->op == GEN_OP_CONV2D_BWD)
             cpu_conv_backward(be, &pl->conv, nd, be->scratch);
         else
-            cpu_ops_run(be, nd, pl->fuse_act, pl->fuse_act ? &p->nodes[i + 1] : NULL);
+            cpu_ops_run(be, nd, pl->fuse_act ? &p->nodes[i + 1] : NULL,
+                        pl->fuse_add ? &p->nodes[i + 1] : NULL);
         if (be->profile) {
             be->prof_s[nd->op][!pl->fast] += vg_time_now() - t0;
             be->prof_n[nd->op][!pl->fast]++;

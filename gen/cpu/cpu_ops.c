@@ -55,6 +55,34 @@ int cpu_ops_can_fuse_act(const gen_node *norm, const gen_node *act)
            same_tensor(act->t[0], norm->t[0]) && same_tensor(act->t[1], norm->t[0]);
 }
 
+/* Whether a and b are the same tensor or share no memory. */
+static int same_or_apart(gen_tensor a, gen_tensor b)
+{
+    if (same_tensor(a, b) || a.buf != b.buf) return 1;
+    return a.off + gen_tensor_len(a) <= b.off || b.off + gen_tensor_len(b) <= a.off;
+}
+
+static int same_shape(gen_tensor a, gen_tensor b)
+{
+    return a.n == b.n && a.c == b.c && a.h == b.h && a.w == b.w;
+}
+
+/* Whether node `add` (out = a + b, one of them the norm's output y) may be fused into
+ * instance norm node `norm`: each plane of y, once normalized and written, is added to the
+ * other operand's plane while in cache (y is still written: later nodes may read it). Plane
+ * by plane is the same as after the whole norm when the add's output and other operand
+ * share no memory with the norm's input except being exactly a tensor of the pair. */
+int cpu_ops_can_fuse_add(const gen_node *norm, const gen_node *add)
+{
+    if (norm->op != GEN_OP_INSTNORM_FWD || add->op != GEN_OP_ADD) return 0;
+    const gen_tensor y = norm->t[0], x = norm->t[2];
+    const int k = same_tensor(add->t[1], y) ? 2 : same_tensor(add->t[2], y) ? 1 : 0;
+    if (!k) return 0;
+    const gen_tensor z = add->t[0], r = add->t[k];
+    return same_shape(z, y) && same_shape(r, y) && same_or_apart(z, x) && same_or_apart(r, x) &&
+           same_or_apart(z, y) && same_or_apart(r, y) && same_or_apart(z, r);
+}
+
 static inline float act1(int act, float alpha, float x)
 {
     switch (act) {
@@ -75,6 +103,8 @@ typedef struct op_job {
     int fuse, act;
     float alpha;
     size_t len;
+    float *z; /* fused residual add: z = r + the norm's output */
+    const float *r;
 } op_job;
 
 /* Instance norm forward / apply: item = channel, all images. */
@@ -110,6 +140,11 @@ static void norm_item(void *ctx, int ch, int worker)
             j->k->norm_apply(x, y, hw, mean, a, b, act, j->alpha);
         } else {
             for (int i = 0; i < hw; i++) y[i] = act1(j->act, j->alpha, (x[i] - mean) * a + b);
+        }
+        if (j->z) { /* the plane is in cache: the add's pass over y is saved */
+            float *z = j->z + p * hw;
+            const float *r = j->r + p * hw;
+            for (int i = 0; i < hw; i++) z[i] = r[i] + y[i];
         }
     }
 }
@@ -333,13 +368,17 @@ static void gram_bwd_item(void *ctx, int item, int worker)
     }
 }
 
-void cpu_ops_run(cpu_backend *be, const gen_node *nd, int fuse_act, const gen_node *act)
+void cpu_ops_run(cpu_backend *be, const gen_node *nd, const gen_node *act, const gen_node *add)
 {
     op_job j = {nd, be->k};
-    if (fuse_act) {
+    if (act) {
         j.fuse = 1;
         j.act = act->mode;
         j.alpha = act->alpha;
+    }
+    if (add) {
+        j.z = cpu_ptr(add->t[0]);
+        j.r = cpu_ptr(same_tensor(add->t[1], nd->t[0]) ? add->t[2] : add->t[1]);
     }
     switch (nd->op) {
     case GEN_OP_INSTNORM_FWD:

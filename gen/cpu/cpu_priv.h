@@ -81,6 +81,7 @@ typedef struct cpu_conv_plan {
 typedef struct cpu_node_plan {
     int fast;     /* runs on the CPU kernels, else through gen_ref_exec_node */
     int fuse_act; /* instnorm forward also applies the next node's activation */
+    int fuse_add; /* ... or the next node's residual add (out = r + its output) */
     int skip;     /* fused into the previous node */
     cpu_conv_plan conv;
 } cpu_node_plan;
@@ -153,6 +154,8 @@ void cpu_rgb_to_yuv(cpu_backend *be, const gen_node *nd);
 /* cpu_ops.c: the other fast ops; return 0 when the node is not handled. */
 int cpu_ops_supported(const gen_node *nd);
 int cpu_ops_can_fuse_act(const gen_node *norm, const gen_node *act);
-void cpu_ops_run(cpu_backend *be, const gen_node *nd, int fuse_act, const gen_node *act);
+int cpu_ops_can_fuse_add(const gen_node *norm, const gen_node *add);
+/* Runs nd; act or add (may be NULL) is the next node, fused into an instance norm. */
+void cpu_ops_run(cpu_backend *be, const gen_node *nd, const gen_node *act, const gen_node *add);
 
 #endif /* CPU_PRIV_H */
