@@ -15,6 +15,7 @@
 #include "gen/gen_device.h"
 #include "gen/gen_model.h"
 #include "pipeline/pl_input.h"
+#include "pipeline/pl_stylize.h"
 
 typedef struct info_cfg {
     cli_common common;
@@ -64,11 +65,9 @@ int cmd_info(int argc, char **argv)
         bc.kind = GEN_BACKEND_CPU;
         if (gen_backend_create(&bc, &cpu) == VG_OK) {
             printf("backend (auto): %s, because %s\n", gen_backend_name(cpu), why);
-            /* stylize's default --max-memory: half the heap, 1 GiB when unknown */
-            const uint64_t heap = gen_backend_heap_bytes(cpu);
             printf("      tensors in host memory: generator budget %.1f GiB per frame "
                    "(--max-memory), bigger frames run in tiles\n",
-                   heap ? (double)heap / 2 / (1 << 30) : 1.0);
+                   (double)pl_stylize_default_budget(cpu) / (1 << 30));
         }
         gen_backend_destroy(&cpu);
     } else {

@@ -486,6 +486,7 @@ static int norm_in_place_ok(void)
  */
 static size_t plan_inference(gen_graph *g, size_t *off)
 {
+#define LIVE_TOGETHER(a, b) (last[a] >= first[b] && first[a] <= last[b])
     gen_net *n = g->net;
     int first[MAX_ACTS], last[MAX_ACTS];
     for (int a = 0; a < n->nacts; a++) first[a] = last[a] = -1;
@@ -543,13 +544,13 @@ static size_t plan_inference(gen_graph *g, size_t *off)
         size_t best = (size_t)-1;
         for (int c = -1; c < i; c++) {
             const int ca = c < 0 ? -1 : order[c];
-            if (ca >= 0 && !(last[ca] >= first[a] && first[ca] <= last[a])) continue;
+            if (ca >= 0 && !LIVE_TOGETHER(ca, a)) continue;
             const size_t start = ca < 0 ? 0 : off[ca] + aligned_len(g->shape[ca]);
             if (start >= best) continue;
             int clash = 0;
             for (int b = 0; b < i && !clash; b++) {
                 const int ba = order[b];
-                clash = last[ba] >= first[a] && first[ba] <= last[a] && off[ba] < start + len &&
+                clash = LIVE_TOGETHER(ba, a) && off[ba] < start + len &&
                         start < off[ba] + aligned_len(g->shape[ba]);
             }
             if (!clash) best = start;
@@ -557,17 +558,11 @@ static size_t plan_inference(gen_graph *g, size_t *off)
         off[a] = best;
         if (best + len > total) total = best + len;
     }
-    for (int i = 0; i < no; i++) /* no two activations that live together overlap */
-        for (int k = 0; k < i; k++) {
-            const int a = order[i], b = order[k];
-            VG_ASSERT(!(last[a] >= first[b] && first[a] <= last[b]) ||
-                      off[a] >= off[b] + aligned_len(g->shape[b]) ||
-                      off[b] >= off[a] + aligned_len(g->shape[a]));
-        }
     /* an alias comes after its input (placed above); a fused upsampling is never stored */
     for (int a = 0; a < n->nacts; a++)
         if (skip[a] || alias[a] >= 0) off[a] = alias[a] >= 0 ? off[alias[a]] : 0;
     return total;
+#undef LIVE_TOGETHER
 }
 
 static int graph_shape_ok(const gen_net *n, int batch, int h, int w, int flags)

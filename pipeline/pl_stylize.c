@@ -399,12 +399,16 @@ static int build_gpu(job *j, const gen_tile_plan *plan)
     return VG_OK;
 }
 
-/* The memory budget from --max-memory, or half the device's heap (1 GiB when unknown). */
+size_t pl_stylize_default_budget(const gen_backend *be)
+{
+    const uint64_t heap = gen_backend_heap_bytes(be);
+    return heap ? (size_t)(heap / 2) : (size_t)1 << 30;
+}
+
+/* The memory budget from --max-memory, or the default. */
 static size_t memory_budget(const job *j)
 {
-    uint64_t heap = gen_backend_heap_bytes(j->be);
-    if (j->o->max_memory > 0) return (size_t)j->o->max_memory;
-    return heap ? (size_t)(heap / 2) : (size_t)1 << 30;
+    return j->o->max_memory > 0 ? (size_t)j->o->max_memory : pl_stylize_default_budget(j->be);
 }
 
 static int retry_smaller(int ret)

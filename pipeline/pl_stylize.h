@@ -78,4 +78,8 @@ typedef struct pl_stylize_result {
  */
 int pl_stylize(gen_backend *be, gen_net *gen, const pl_stylize_opts *o, pl_stylize_result *r);
 
+/* The generator's memory budget per frame without --max-memory: half the backend's heap,
+ * 1 GiB when the backend does not know it (`vrgen info` prints it). */
+size_t pl_stylize_default_budget(const gen_backend *be);
+
 #endif /* PL_STYLIZE_H */

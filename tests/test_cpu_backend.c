@@ -419,6 +419,8 @@ int main(void)
     if (g_isa[0] && !strstr(gen_backend_name(cpu), g_isa)) {
         printf("test_cpu_backend: skipped: VRGEN_CPU_ISA=%s, which this CPU does not run (%s)\n",
                g_isa, gen_backend_name(cpu));
+        gen_backend *all[] = {generic, cpu3, cpu1, cpu, ref};
+        for (int i = 0; i < 5; i++) gen_backend_destroy(&all[i]);
         return 77;
     }
     printf("testing %s\n", gen_backend_name(cpu));

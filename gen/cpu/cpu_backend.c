@@ -154,13 +154,10 @@ static int cpu_compile(gen_prog *p)
             pl->fast = 1;
         } else if (cpu_ops_supported(nd)) {
             pl->fast = 1;
-            if (!no_fuse && i + 1 < p->count && cpu_ops_can_fuse_act(nd, &p->nodes[i + 1])) {
-                pl->fuse_act = 1;
-                cp->plans[i + 1].skip = 1;
-            } else if (!no_fuse && i + 1 < p->count && cpu_ops_can_fuse_add(nd, &p->nodes[i + 1])) {
-                pl->fuse_add = 1;
-                cp->plans[i + 1].skip = 1;
-            }
+            const gen_node *next = !no_fuse && i + 1 < p->count ? &p->nodes[i + 1] : NULL;
+            pl->fuse_act = next && cpu_ops_can_fuse_act(nd, next);
+            pl->fuse_add = next && !pl->fuse_act && cpu_ops_can_fuse_add(nd, next);
+            if (pl->fuse_act || pl->fuse_add) cp->plans[i + 1].skip = 1;
         }
         if (need > cp->scratch_len) cp->scratch_len = need;
     }

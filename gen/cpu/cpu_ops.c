@@ -72,11 +72,17 @@ static int same_shape(gen_tensor a, gen_tensor b)
  * other operand's plane while in cache (y is still written: later nodes may read it). Plane
  * by plane is the same as after the whole norm when the add's output and other operand
  * share no memory with the norm's input except being exactly a tensor of the pair. */
+/* The add's operand that is not the norm's output: 1 or 2 (0: neither operand is). */
+static int residual_operand(const gen_node *norm, const gen_node *add)
+{
+    return same_tensor(add->t[1], norm->t[0]) ? 2 : same_tensor(add->t[2], norm->t[0]) ? 1 : 0;
+}
+
 int cpu_ops_can_fuse_add(const gen_node *norm, const gen_node *add)
 {
     if (norm->op != GEN_OP_INSTNORM_FWD || add->op != GEN_OP_ADD) return 0;
     const gen_tensor y = norm->t[0], x = norm->t[2];
-    const int k = same_tensor(add->t[1], y) ? 2 : same_tensor(add->t[2], y) ? 1 : 0;
+    const int k = residual_operand(norm, add);
     if (!k) return 0;
     const gen_tensor z = add->t[0], r = add->t[k];
     return same_shape(z, y) && same_shape(r, y) && same_or_apart(z, x) && same_or_apart(r, x) &&
@@ -378,7 +384,7 @@ void cpu_ops_run(cpu_backend *be, const gen_node *nd, const gen_node *act, const
     }
     if (add) {
         j.z = cpu_ptr(add->t[0]);
-        j.r = cpu_ptr(same_tensor(add->t[1], nd->t[0]) ? add->t[2] : add->t[1]);
+        j.r = cpu_ptr(add->t[residual_operand(nd, add)]);
     }
     switch (nd->op) {
     case GEN_OP_INSTNORM_FWD:
