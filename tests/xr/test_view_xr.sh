@@ -115,13 +115,18 @@ def rgb(path):
 (w, a), (_, b) = rgb(sys.argv[1]), rgb(sys.argv[2])
 # Monado's window: 640x360 at the top left (left eye | right eye)
 d = [(i // 3 % w, i // 3 // w) for i in range(min(len(a), len(b))) if abs(a[i] - b[i]) > 24]
-d = [(x, y) for x, y in d if x < 640 and y < 360]
-# the hint is text, many pixels a row; the head's sway moves the screen's edges by a pixel
-# even between two screenshots of one session (one pixel a row along a vertical edge)
-rows = {}
-for x, y in d:
-    rows[y] = rows.get(y, 0) + 1
-d = [(x, y) for x, y in d if rows[y] >= 8]
+d = sorted({(x, y) for x, y in d if x < 640 and y < 360})
+# the simulated head's sway moves the picture by a pixel or two even between two
+# screenshots of one session: a pixel counts only when nothing within 2 pixels of it in
+# the screenshot without the hint looks like it (the hint's text is new content)
+def px(buf, x, y):
+    return buf[3 * (y * w + x):3 * (y * w + x) + 3]
+def new(x, y):
+    p = px(b, x, y)
+    return all(max(abs(p[c] - q[c]) for c in range(3)) > 24
+               for q in (px(a, x + i, y + j) for i in range(-2, 3) for j in range(-2, 3)
+                         if 0 <= x + i < w and 0 <= y + j < 360))
+d = [(x, y) for x, y in d if new(x, y)]
 print("%d %d %d %d" % (len(d), min(y for x, y in d), max(y for x, y in d), len(set(x // 320 for x, y in d))) if d else "none")
 EOF
 )
